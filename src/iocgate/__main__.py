@@ -1,0 +1,5 @@
+"""`python -m iocgate` runs the command line."""
+
+from iocgate.cli import main
+
+main()

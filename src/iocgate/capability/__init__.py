@@ -1,0 +1,45 @@
+"""The capability: a Naftiko YAML file as typed, checked models. No I/O but the file and env."""
+
+from iocgate.capability.binds import BindValues, resolve_binds
+from iocgate.capability.lint import Warning_, lint_capability
+from iocgate.capability.load import check_capability, load_capability, load_capability_text
+from iocgate.capability.model import CapabilityDocument, Hints, OutputParameter
+from iocgate.capability.source import Source, read_file, read_source
+from iocgate.capability.spec import (
+    Capability,
+    ExposedCall,
+    McpAdapter,
+    Operation,
+    Parameter,
+    RestAdapter,
+    RestRoute,
+    ToolSpec,
+)
+from iocgate.capability.templates import encode_path_segment, render_path, render_text
+
+__all__ = [
+    "BindValues",
+    "Capability",
+    "CapabilityDocument",
+    "ExposedCall",
+    "Hints",
+    "McpAdapter",
+    "Operation",
+    "OutputParameter",
+    "Parameter",
+    "RestAdapter",
+    "RestRoute",
+    "Source",
+    "ToolSpec",
+    "Warning_",
+    "check_capability",
+    "encode_path_segment",
+    "lint_capability",
+    "load_capability",
+    "load_capability_text",
+    "read_file",
+    "read_source",
+    "render_path",
+    "render_text",
+    "resolve_binds",
+]

@@ -1,0 +1,80 @@
+"""Hooks through which an upstream-specific layer (e.g. `iocgate.virustotal`) plugs in.
+
+A `Plugin` overrides only what it needs; every method has a no-op default, so the generic
+runtime runs any capability with no plugin at all (stamina's instrumentation hooks are the model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from iocgate.capability import Capability, Operation
+
+__all__ = ["Plugin", "Plugins"]
+
+
+class Plugin:
+    """Base class of a plugin; each hook's default does nothing."""
+
+    name = "plugin"
+
+    def applies_to(self, capability: Capability) -> bool:
+        """Whether this plugin knows the capability's upstream (default: never)."""
+        return False
+
+    def check_arguments(self, operation: Operation, arguments: Mapping[str, object]) -> None:
+        """Raise `InvalidArgumentError` for arguments the upstream must never see."""
+
+    def argument_schema(self, operation: Operation, name: str) -> dict[str, Any]:
+        """Extra JSON Schema keywords for an argument (pattern, enum, bounds)."""
+        return {}
+
+    def shape_for_context(
+        self, operation: Operation, data: Any, *, budget_bytes: int, section: str | None
+    ) -> Any:
+        """Reorder or condense a JSON answer for an LLM's context; default: unchanged."""
+        return data
+
+    def summarize_artefact(
+        self, operation: Operation, content_type: str, head: bytes
+    ) -> dict[str, Any]:
+        """A short digest of an artefact's content for an agent (from its first bytes)."""
+        return {}
+
+
+class Plugins:
+    """The plugins that apply to one capability, called in order."""
+
+    def __init__(self, plugins: Sequence[Plugin] = ()) -> None:
+        self.plugins = tuple(plugins)
+
+    def for_capability(self, capability: Capability) -> Plugins:
+        return Plugins([p for p in self.plugins if p.applies_to(capability)])
+
+    def check_arguments(self, operation: Operation, arguments: Mapping[str, object]) -> None:
+        for plugin in self.plugins:
+            plugin.check_arguments(operation, arguments)
+
+    def argument_schema(self, operation: Operation, name: str) -> dict[str, Any]:
+        schema: dict[str, Any] = {}
+        for plugin in self.plugins:
+            schema |= plugin.argument_schema(operation, name)
+        return schema
+
+    def shape_for_context(
+        self, operation: Operation, data: Any, *, budget_bytes: int, section: str | None
+    ) -> Any:
+        for plugin in self.plugins:
+            data = plugin.shape_for_context(
+                operation, data, budget_bytes=budget_bytes, section=section
+            )
+        return data
+
+    def summarize_artefact(
+        self, operation: Operation, content_type: str, head: bytes
+    ) -> dict[str, Any]:
+        summary: dict[str, Any] = {}
+        for plugin in self.plugins:
+            summary |= plugin.summarize_artefact(operation, content_type, head)
+        return summary

@@ -1,0 +1,182 @@
+"""The one place an upstream request is built, and the only module that reads the credential.
+
+``build_upstream_request`` turns (operation, arguments, binds) into an `UpstreamRequest`: path
+segments percent-encoded, query parameters only when given, authentication placed. The cache
+key, log lines and the retry loop all consume that object; none of them sees the secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from iocgate.capability import BindValues, Operation, render_path, render_text
+from iocgate.errors import InvalidArgumentError
+
+__all__ = ["UpstreamRequest", "build_upstream_request", "coerce_arguments", "redact"]
+
+REDACTED = "[REDACTED]"
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamRequest:
+    """A fully built upstream call. ``secret_headers``/``secret_query`` hold the credential."""
+
+    method: str
+    url: str  # base + path + public query; never carries the credential
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    operation: str = ""
+    secret_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    secret_query: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    @property
+    def cache_key(self) -> str:
+        """Identifies the request without its credential (ARCHITECTURE: the cache key)."""
+        digest = hashlib.sha256()
+        for part in (self.method, self.url, repr(self.headers)):
+            digest.update(part.encode() + b"\0")
+        digest.update(self.body or b"")
+        return digest.hexdigest()
+
+    def send_url(self) -> str:
+        """The URL to send, with a query-placed credential appended."""
+        if not self.secret_query:
+            return self.url
+        joiner = "&" if "?" in self.url else "?"
+        return self.url + joiner + urlencode(self.secret_query)
+
+    def send_headers(self) -> dict[str, str]:
+        return dict(self.headers) | dict(self.secret_headers)
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """Replace every secret in ``text`` (say, an exception message) with a marker."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def _coerce(name: str, kind: str, value: object) -> object:
+    """Bring a value to the parameter's declared JSON type (CLI and REST send strings)."""
+    if kind == "integer":
+        if isinstance(value, bool):
+            raise InvalidArgumentError(f"argument {name!r} must be an integer, got {value!r}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        raise InvalidArgumentError(f"argument {name!r} must be an integer, got {value!r}")
+    if kind == "number":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        try:
+            return float(str(value))
+        except ValueError:
+            raise InvalidArgumentError(
+                f"argument {name!r} must be a number, got {value!r}"
+            ) from None
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in _TRUE | _FALSE:
+            return str(value).lower() in _TRUE
+        raise InvalidArgumentError(f"argument {name!r} must be true or false, got {value!r}")
+    if kind == "string":
+        if isinstance(value, dict | list):
+            raise InvalidArgumentError(f"argument {name!r} must be a string, got {value!r}")
+        return value if isinstance(value, str) else str(value)
+    return value
+
+
+def coerce_arguments(operation: Operation, arguments: Mapping[str, object]) -> dict[str, object]:
+    """Check required arguments and types; unknown arguments are refused by name."""
+    known = {p.name: p for p in operation.parameters}
+    unknown = sorted(set(arguments) - set(known))
+    if unknown:
+        allowed = ", ".join(known) or "none"
+        raise InvalidArgumentError(
+            f"unknown argument(s) {', '.join(unknown)} for {operation.name} (allowed: {allowed})"
+        )
+    values: dict[str, object] = {}
+    for param in operation.parameters:
+        value = arguments.get(param.name, param.value)
+        if value is None or (value == "" and param.location == "path"):
+            if param.required:
+                raise InvalidArgumentError(
+                    f"argument {param.name!r} is required by {operation.name}"
+                    + (f": {param.description}" if param.description else "")
+                )
+            continue
+        values[param.name] = _coerce(param.name, param.type, value)
+    return values
+
+
+def _auth(
+    operation: Operation, binds: BindValues
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    auth = operation.authentication
+    if auth is None:
+        return (), ()
+    if auth.type == "apikey":
+        name = auth.key or "x-apikey"
+        value = render_text(auth.value or "", binds)
+        if auth.placement == "query":
+            return (), ((name, value),)
+        return ((name, value),), ()
+    if auth.type == "bearer":
+        token = render_text(auth.token or auth.value or "", binds)
+        return (("Authorization", f"Bearer {token}"),), ()
+    user = render_text(auth.username or "", binds)
+    password = render_text(auth.password or "", binds)
+    basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return (("Authorization", f"Basic {basic}"),), ()
+
+
+def build_upstream_request(
+    operation: Operation,
+    arguments: Mapping[str, object],
+    binds: BindValues,
+    *,
+    base_uri: str | None = None,
+) -> UpstreamRequest:
+    """Build the upstream call for ``operation`` with already coerced ``arguments``."""
+    by_location: dict[str, dict[str, object]] = {}
+    for param in operation.parameters:
+        if param.name in arguments:
+            by_location.setdefault(param.location, {})[param.name] = arguments[param.name]
+    path_values = {k: str(v) for k, v in by_location.get("path", {}).items()}
+    url = (base_uri or operation.base_uri).rstrip("/") + render_path(operation.path, path_values)
+    query = [(k, _query_text(v)) for k, v in by_location.get("query", {}).items()]
+    if query:
+        url += "?" + urlencode(query)
+    headers = [(k, str(v)) for k, v in by_location.get("header", {}).items()]
+    body: bytes | None = None
+    if "body" in by_location:
+        body = json.dumps(by_location["body"], separators=(",", ":")).encode()
+        headers.append(("Content-Type", "application/json"))
+    secret_headers, secret_query = _auth(operation, binds)
+    return UpstreamRequest(
+        method=operation.method,
+        url=url,
+        headers=tuple(headers),
+        body=body,
+        operation=operation.qualified_name,
+        secret_headers=secret_headers,
+        secret_query=secret_query,
+    )
+
+
+def _query_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,113 @@
+"""What an invocation returns to every adapter: status, body or byte stream, cache and quota."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["ByteStream", "CacheStatus", "QuotaStatus", "Result"]
+
+
+class CacheStatus(StrEnum):
+    """Where an answer came from (the ``X-Cache`` header)."""
+
+    HIT = "HIT"
+    MISS = "MISS"
+    BYPASS = "BYPASS"
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaStatus:
+    """The budget after this call: remaining units per window (None = unlimited)."""
+
+    policy: str
+    remaining_minute: int | None = None
+    remaining_day: int | None = None
+    remaining_month: int | None = None
+    waited_seconds: float = 0.0
+
+
+class ByteStream:
+    """A body passed through untouched: iterate it once, then it closes itself.
+
+    ``length`` is the upstream's Content-Length when it sent one. ``close`` releases the
+    upstream connection early when a consumer stops reading.
+    """
+
+    def __init__(
+        self,
+        chunks: AsyncIterator[bytes],
+        close: Callable[[], Awaitable[None]],
+        length: int | None = None,
+    ) -> None:
+        self._chunks = chunks
+        self._close = close
+        self._closed = False
+        self.length = length
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._chunks:
+                yield chunk
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._close()
+
+    async def read(self) -> bytes:
+        """Read everything (for small bodies only: tests, CLI text output)."""
+        return b"".join([chunk async for chunk in self])
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The outcome of `Engine.invoke`.
+
+    Exactly one of ``data`` (parsed JSON, mapped by the output parameters), ``content`` (a
+    small non-JSON body already read) or ``stream`` (bytes to pass through) is set.
+    An upstream error response is a Result too, with its status and VirusTotal's error body.
+    """
+
+    status: int
+    content_type: str
+    operation: str
+    request_id: str
+    data: Any = None
+    content: bytes | None = None
+    stream: ByteStream | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    cache: CacheStatus = CacheStatus.BYPASS
+    age: int | None = None
+    quota: QuotaStatus | None = None
+    upstream_status: int | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.status >= 400
+
+    @property
+    def is_json(self) -> bool:
+        return self.stream is None and self.content is None
+
+    @property
+    def error_code(self) -> str | None:
+        """VirusTotal's error code when the body is ``{"error": {"code": ...}}``."""
+        if isinstance(self.data, dict) and isinstance(self.data.get("error"), dict):
+            code = self.data["error"].get("code")
+            return code if isinstance(code, str) else None
+        return None
+
+    @property
+    def error_message(self) -> str | None:
+        if isinstance(self.data, dict) and isinstance(self.data.get("error"), dict):
+            message = self.data["error"].get("message")
+            return message if isinstance(message, str) else None
+        return None

@@ -1,0 +1,154 @@
+"""The one exception tree of iocgate.
+
+Each class carries VirusTotal's own error ``code`` and an HTTP ``status``, so that every way
+out (REST, MCP, CLI) renders the same error the same way::
+
+    IocgateError                      500 InternalError
+    ├── CapabilityError               500 CapabilityError     (file, line, field)
+    │   └── BindError                 500 BindError           (a bind variable is missing)
+    ├── InvalidArgumentError          400 InvalidArgumentError
+    ├── AuthenticationRequiredError   401
+    ├── WrongCredentialsError         401
+    ├── ForbiddenError                403
+    ├── NotFoundError                 404
+    ├── MethodNotAllowedError         405
+    ├── PayloadTooLargeError          413
+    ├── QuotaExceededError            429 (retry_after)
+    ├── UpstreamUnavailableError      502
+    ├── TransientError                503
+    ├── DeadlineExceededError         504
+    └── UpstreamTimeoutError          504
+
+Upstream error *responses* are not exceptions: the engine returns them as data (status and
+VirusTotal's ``{"error": {...}}`` body), and the adapters pass them on word for word.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "AuthenticationRequiredError",
+    "BindError",
+    "CapabilityError",
+    "DeadlineExceededError",
+    "ForbiddenError",
+    "InvalidArgumentError",
+    "IocgateError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "QuotaExceededError",
+    "TransientError",
+    "UpstreamTimeoutError",
+    "UpstreamUnavailableError",
+    "WrongCredentialsError",
+]
+
+
+class IocgateError(Exception):
+    """Base of every error iocgate raises on purpose; ``message`` is safe to show a user."""
+
+    code: ClassVar[str] = "InternalError"
+    status: ClassVar[int] = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_body(self) -> dict[str, dict[str, str]]:
+        """The VirusTotal error shape: ``{"error": {"code", "message"}}``."""
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class CapabilityError(IocgateError):
+    """A capability file is broken; names the file, the line and the field."""
+
+    code = "CapabilityError"
+
+    def __init__(
+        self, message: str, *, file: str | None = None, line: int | None = None, field: str = ""
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        where = file or "<capability>"
+        if line is not None:
+            where = f"{where}:{line}"
+        location = f"{where}: {field}: " if field else f"{where}: "
+        super().__init__(location + message)
+        self.detail = message
+
+
+class BindError(CapabilityError):
+    """A variable that ``binds`` declares could not be resolved."""
+
+    code = "BindError"
+
+
+class InvalidArgumentError(IocgateError):
+    code = "InvalidArgumentError"
+    status = 400
+
+
+class AuthenticationRequiredError(IocgateError):
+    code = "AuthenticationRequiredError"
+    status = 401
+
+
+class WrongCredentialsError(IocgateError):
+    code = "WrongCredentialsError"
+    status = 401
+
+
+class ForbiddenError(IocgateError):
+    code = "ForbiddenError"
+    status = 403
+
+
+class NotFoundError(IocgateError):
+    code = "NotFoundError"
+    status = 404
+
+
+class MethodNotAllowedError(IocgateError):
+    code = "MethodNotAllowedError"
+    status = 405
+
+    def __init__(self, message: str, *, allow: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.allow = allow
+
+
+class PayloadTooLargeError(IocgateError):
+    code = "PayloadTooLargeError"
+    status = 413
+
+
+class QuotaExceededError(IocgateError):
+    code = "QuotaExceededError"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UpstreamUnavailableError(IocgateError):
+    code = "UpstreamUnavailableError"
+    status = 502
+
+
+class TransientError(IocgateError):
+    code = "TransientError"
+    status = 503
+
+
+class DeadlineExceededError(IocgateError):
+    code = "DeadlineExceededError"
+    status = 504
+
+
+class UpstreamTimeoutError(IocgateError):
+    code = "UpstreamTimeoutError"
+    status = 504
