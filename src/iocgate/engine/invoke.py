@@ -19,7 +19,7 @@ import httpx
 from iocgate.capability import BindValues, Capability, ExposedCall, Operation
 from iocgate.engine.cache import Cache, CachedResponse, NullCache
 from iocgate.engine.hooks import Plugins
-from iocgate.engine.mapping import apply_output_mapping
+from iocgate.engine.mapping import apply_output_mapping, is_passthrough
 from iocgate.engine.quota import Quota, UnlimitedQuota
 from iocgate.engine.request import (
     UpstreamRequest,
@@ -219,12 +219,13 @@ class Engine:
             stored = CachedResponse(
                 response.status_code, content_type, body, time.time(), tuple(headers.items())
             )
-            ttl = self.cache_policy.ttl_for(operation, response.status_code) if cacheable else None
-            if ttl and _is_json(content_type) and caller.cache_mode is not CacheMode.BYPASS:
-                await self.cache.put(request.cache_key, stored, ttl)
-            return self._json_result(
+            result = self._json_result(
                 operation, output_parameters, stored, request_id, cache_status, None, quota_status
             )
+            ttl = self.cache_policy.ttl_for(operation, response.status_code) if cacheable else None
+            if ttl and result.content is None and caller.cache_mode is not CacheMode.BYPASS:
+                await self.cache.put(request.cache_key, stored, ttl)  # only bodies that parsed
+            return result
         if "content-encoding" in response.headers:
             headers.pop("content-length", None)  # we pass decoded bytes: the length changes
         length = int(headers["content-length"]) if "content-length" in headers else None
@@ -296,36 +297,32 @@ class Engine:
         age: int | None,
         quota: QuotaStatus | None,
     ) -> Result:
-        headers = dict(stored.headers)
-        headers.pop("content-length", None)
+        headers = {k: v for k, v in stored.headers if k in PASSED_HEADERS and k != "content-length"}
+        common: dict[str, Any] = {
+            "status": stored.status,
+            "operation": operation.qualified_name,
+            "request_id": request_id,
+            "headers": headers,
+            "cache": cache,
+            "age": age,
+            "quota": quota,
+            "upstream_status": stored.status,
+        }
+        if cache is CacheStatus.HIT and is_passthrough(output_parameters):
+            # Stored bodies were checked as JSON when stored: serve the bytes, parse on demand.
+            return Result(content_type="application/json", json_body=stored.body, **common)
         try:
-            data = json.loads(stored.body) if stored.body else None
+            parsed = json.loads(stored.body) if stored.body else None
         except ValueError:
+            return Result(content_type=stored.content_type, content=stored.body, **common)
+        if stored.status >= 400 or is_passthrough(output_parameters):
             return Result(
-                status=stored.status,
-                content_type=stored.content_type,
-                operation=operation.qualified_name,
-                request_id=request_id,
-                content=stored.body,
-                headers=headers,
-                cache=cache,
-                age=age,
-                quota=quota,
-                upstream_status=stored.status,
+                content_type="application/json", json_body=stored.body, value=parsed, **common
             )
-        if stored.status < 400:
-            data = apply_output_mapping(output_parameters, data)
         return Result(
-            status=stored.status,
             content_type="application/json",
-            operation=operation.qualified_name,
-            request_id=request_id,
-            data=data,
-            headers={k: v for k, v in headers.items() if k in PASSED_HEADERS},
-            cache=cache,
-            age=age,
-            quota=quota,
-            upstream_status=stored.status,
+            value=apply_output_mapping(output_parameters, parsed),
+            **common,
         )
 
     def redact(self, text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -67,20 +68,27 @@ class ByteStream:
         return b"".join([chunk async for chunk in self])
 
 
-@dataclass(frozen=True, slots=True)
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
 class Result:
     """The outcome of `Engine.invoke`.
 
-    Exactly one of ``data`` (parsed JSON, mapped by the output parameters), ``content`` (a
-    small non-JSON body already read) or ``stream`` (bytes to pass through) is set.
-    An upstream error response is a Result too, with its status and VirusTotal's error body.
+    A JSON answer has ``json_body`` (the bytes exactly as the upstream sent them, when they pass
+    through unmapped) and/or ``value`` (the parsed, mapped JSON); ``data`` gives the parsed
+    value either way, parsing lazily so that a cache hit served as bytes never parses at all.
+    Otherwise ``content`` (a small non-JSON body already read) or ``stream`` (bytes to pass
+    through) is set. An upstream error response is a Result too, with its status and
+    VirusTotal's error body.
     """
 
     status: int
     content_type: str
     operation: str
     request_id: str
-    data: Any = None
+    value: Any = _UNSET
+    json_body: bytes | None = None
     content: bytes | None = None
     stream: ByteStream | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -88,6 +96,20 @@ class Result:
     age: int | None = None
     quota: QuotaStatus | None = None
     upstream_status: int | None = None
+
+    @property
+    def data(self) -> Any:
+        """The parsed JSON answer (None for non-JSON results)."""
+        if self.value is _UNSET:
+            parsed = json.loads(self.json_body) if self.json_body else None
+            object.__setattr__(self, "value", parsed)
+        return self.value
+
+    def json_bytes(self) -> bytes:
+        """The JSON answer as bytes: the upstream's own when unmapped, else serialised once."""
+        if self.json_body is not None:
+            return self.json_body
+        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
 
     @property
     def is_error(self) -> bool:

@@ -1,0 +1,256 @@
+"""The composition root: capability files + settings + plugins -> an engine and its adapters.
+
+Only `iocgate.cli` imports this module; it is the one place that knows every layer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import sys
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import uvicorn
+
+from iocgate.capability import Capability, load_capability, resolve_binds
+from iocgate.engine import (
+    CachePolicy,
+    Engine,
+    LoadedCapability,
+    Plugin,
+    Plugins,
+    RetryPolicy,
+    UpstreamClient,
+    UpstreamSettings,
+)
+from iocgate.errors import CapabilityError
+from iocgate.settings import API_KEY_VARIABLE, Settings
+from iocgate.virustotal import DEFAULT_CAPABILITY, VirusTotalPlugin
+
+__all__ = ["DemoUpstream", "Gateway", "capability_paths", "open_gateway", "serve_apps"]
+
+log = logging.getLogger("iocgate")
+
+#: Built-in plugins, the way datasette lists its DEFAULT_PLUGINS.
+DEFAULT_PLUGINS: tuple[Plugin, ...] = (VirusTotalPlugin(),)
+
+
+@dataclass(frozen=True)
+class DemoUpstream:
+    """The in-process simulator that stands in for VirusTotal in demo mode."""
+
+    url: str
+    key: str
+    samples: tuple[tuple[str, str], ...]  # (kind, sha256) to try
+    state: Any = None
+
+
+@dataclass
+class Gateway:
+    """A running engine over loaded capabilities, with what the adapters need to know."""
+
+    settings: Settings
+    engine: Engine
+    loaded: tuple[LoadedCapability, ...]
+    demo: DemoUpstream | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def capabilities(self) -> tuple[Capability, ...]:
+        return tuple(item.capability for item in self.loaded)
+
+
+def capability_paths(settings: Settings) -> list[Path]:
+    """The capability files to load: the given files and folders, else the embedded default."""
+    if not settings.capabilities:
+        return [DEFAULT_CAPABILITY]
+    paths: list[Path] = []
+    for path in settings.capabilities:
+        if path.is_dir():
+            found = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+            if not found:
+                raise CapabilityError("the folder holds no .yaml or .yml files", file=str(path))
+            paths.extend(found)
+        else:
+            paths.append(path)
+    return paths
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to its owner (several share one loop)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CapabilityError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; choose another port "
+            "(--rest-port / --mcp-port) or stop what uses it"
+        ) from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+@dataclass
+class ServedApp:
+    """An ASGI app bound to a socket, ready to run."""
+
+    name: str
+    app: Any
+    sock: socket.socket
+    server: _EmbeddedServer | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+
+def bind_app(
+    name: str, app: Any, host: str, port: int, *, drain_seconds: float = 30.0
+) -> ServedApp:
+    """Bind ``app`` to ``host:port`` now (so a busy port fails before anything starts)."""
+    served = ServedApp(name, app, _bind(host, port))
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=int(drain_seconds),
+        lifespan="on",
+        server_header=False,
+    )
+    served.server = _EmbeddedServer(config)
+    return served
+
+
+async def serve_apps(apps: Sequence[ServedApp], *, started: anyio.Event | None = None) -> None:
+    """Run every app until one of them stops or `stop_apps` is called."""
+    async with anyio.create_task_group() as group:
+        for served in apps:
+            assert served.server is not None
+            group.start_soon(served.server.serve, [served.sock])
+        if started is not None:
+            while not all(s.server is not None and s.server.started for s in apps):
+                if any(s.server is not None and s.server.should_exit for s in apps):
+                    break
+                await anyio.sleep(0.01)
+            started.set()
+
+
+def stop_apps(apps: Sequence[ServedApp], *, force: bool = False) -> None:
+    for served in apps:
+        if served.server is not None:
+            served.server.should_exit = True
+            served.server.force_exit = served.server.force_exit or force
+
+
+@contextlib.asynccontextmanager
+async def _demo_upstream() -> AsyncIterator[DemoUpstream]:
+    from iocgate.sim import DEMO_PRIVILEGED_KEY, SimSettings, create_app
+
+    app = create_app(SimSettings())
+    served = bind_app("simulator", app, "127.0.0.1", 0, drain_seconds=1)
+    state = app.state.sim
+    samples = tuple(
+        (kind, state.corpus.pick(kind).sha256) for kind in ("rich", "poor", "huge", "none")
+    )
+    url = f"http://127.0.0.1:{served.port}/api/v3"
+    async with anyio.create_task_group() as group:
+        started = anyio.Event()
+        group.start_soon(lambda: serve_apps([served], started=started))
+        await started.wait()
+        try:
+            yield DemoUpstream(url=url, key=DEMO_PRIVILEGED_KEY, samples=samples, state=state)
+        finally:
+            stop_apps([served], force=True)
+
+
+def _make_cache(settings: Settings) -> Any:
+    from iocgate.engine import NullCache
+
+    return NullCache()
+
+
+def _make_quota(settings: Settings) -> Any:
+    from iocgate.engine import UnlimitedQuota
+
+    return UnlimitedQuota()
+
+
+@contextlib.asynccontextmanager
+async def open_gateway(
+    settings: Settings, plugins: Sequence[Plugin] = DEFAULT_PLUGINS
+) -> AsyncIterator[Gateway]:
+    """Load the capabilities, start the demo simulator if needed, and open the engine."""
+    capabilities = [load_capability(path) for path in capability_paths(settings)]
+    async with contextlib.AsyncExitStack() as stack:
+        demo: DemoUpstream | None = None
+        environ = dict(settings.environ)
+        upstream = settings.upstream
+        if settings.is_demo:
+            demo = await stack.enter_async_context(_demo_upstream())
+            environ[API_KEY_VARIABLE] = demo.key
+            upstream = demo.url
+        registry = Plugins(plugins)
+        loaded = tuple(
+            LoadedCapability(
+                capability=capability,
+                binds=resolve_binds(
+                    capability.binds,
+                    capability_file=capability.name,
+                    base=capability.path.parent if capability.path else None,
+                    environ=environ,
+                ),
+                plugins=registry.for_capability(capability),
+                base_uri=upstream,
+            )
+            for capability in capabilities
+        )
+        engine = Engine(
+            loaded,
+            upstream=UpstreamClient(
+                UpstreamSettings(
+                    connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout
+                )
+            ),
+            cache=_make_cache(settings),
+            cache_policy=CachePolicy(
+                success_ttl=settings.cache_ttl,
+                not_found_ttl=settings.not_found_ttl,
+                per_operation=settings.operation_ttls,
+            ),
+            quota=_make_quota(settings),
+            retry=RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
+        )
+        stack.push_async_callback(engine.aclose)
+        yield Gateway(settings=settings, engine=engine, loaded=loaded, demo=demo)
+
+
+def print_demo_banner(gateway: Gateway, urls: Sequence[str]) -> None:
+    """The demo banner on stderr: says "demo" and lists hashes to try."""
+    demo = gateway.demo
+    if demo is None:
+        return
+    lines = [
+        "iocgate DEMO mode: no VIRUSTOTAL_API_KEY set, answers come from the built-in "
+        "VirusTotal simulator (not real data).",
+        *(f"  {url}" for url in urls),
+        "  hashes to try:",
+        *(f"    {kind:<5} {sha256}" for kind, sha256 in demo.samples),
+        "  all simulator hashes: iocgate sim --list",
+    ]
+    sys.stderr.write("\n".join(lines) + "\n")

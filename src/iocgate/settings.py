@@ -1,0 +1,176 @@
+"""Settings, resolved once: command-line flags > environment > config file > defaults; frozen."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from iocgate.errors import InvalidArgumentError
+
+__all__ = ["Settings", "default_state_dir", "load_settings"]
+
+API_KEY_VARIABLE = "VIRUSTOTAL_API_KEY"
+
+
+def default_state_dir() -> Path:
+    """Where iocgate keeps its cache, quota counters and artefacts (platformdirs)."""
+    return Path(platformdirs.user_cache_dir("iocgate", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a gateway, `call` or `investigate` needs to know about how to run."""
+
+    capabilities: tuple[Path, ...] = ()
+    host: str = "127.0.0.1"
+    rest_port: int | None = None  # None: the capability's port
+    mcp_port: int | None = None
+    upstream: str | None = None
+    demo: bool | None = None  # None: demo when no key is set and no upstream is given
+    quota: str | None = None  # public | unlimited | "30/min,20000/day"; None: by mode
+    log_format: str = "text"
+    log_level: str = "info"
+    state_dir: Path = field(default_factory=default_state_dir)
+    cache: str = "sqlite"  # sqlite | memory | off | redis://...
+    cache_ttl: float = 30 * 24 * 3600.0
+    not_found_ttl: float = 600.0
+    operation_ttls: Mapping[str, float] = field(default_factory=dict)
+    quota_wait: float = 30.0
+    retry_attempts: int = 5
+    retry_timeout: float = 30.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    artefact_cache_max_bytes: int = 512 * 1024 * 1024
+    context_budget_tokens: int = 10_000
+    tokens: tuple[str, ...] = ()
+    allow_open: bool = False
+    allow_writes: bool = False
+    drain_seconds: float = 30.0
+    config_file: Path | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
+
+    @property
+    def api_key(self) -> str | None:
+        return self.environ.get(API_KEY_VARIABLE) or None
+
+    @property
+    def is_demo(self) -> bool:
+        if self.demo is not None:
+            return self.demo
+        return self.api_key is None and self.upstream is None
+
+    @property
+    def quota_spec(self) -> str:
+        if self.quota:
+            return self.quota
+        return "unlimited" if self.is_demo else "public"
+
+
+_ENV = {
+    "IOCGATE_UPSTREAM": "upstream",
+    "IOCGATE_QUOTA": "quota",
+    "IOCGATE_CACHE": "cache",
+    "IOCGATE_STATE_DIR": "state_dir",
+    "IOCGATE_LOG_FORMAT": "log_format",
+    "IOCGATE_LOG_LEVEL": "log_level",
+}
+
+# [section] key in the TOML config -> Settings field
+_CONFIG = {
+    ("server", "host"): "host",
+    ("server", "rest_port"): "rest_port",
+    ("server", "mcp_port"): "mcp_port",
+    ("server", "allow_open"): "allow_open",
+    ("server", "allow_writes"): "allow_writes",
+    ("server", "drain_seconds"): "drain_seconds",
+    ("upstream", "url"): "upstream",
+    ("upstream", "connect_timeout"): "connect_timeout",
+    ("upstream", "read_timeout"): "read_timeout",
+    ("quota", "budget"): "quota",
+    ("quota", "wait"): "quota_wait",
+    ("cache", "backend"): "cache",
+    ("cache", "ttl"): "cache_ttl",
+    ("cache", "not_found_ttl"): "not_found_ttl",
+    ("cache", "operation_ttls"): "operation_ttls",
+    ("cache", "artefact_max_bytes"): "artefact_cache_max_bytes",
+    ("retry", "attempts"): "retry_attempts",
+    ("retry", "timeout"): "retry_timeout",
+    ("auth", "tokens"): "tokens",
+    ("mcp", "context_budget_tokens"): "context_budget_tokens",
+    ("log", "format"): "log_format",
+    ("log", "level"): "log_level",
+    ("state", "dir"): "state_dir",
+}
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidArgumentError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidArgumentError(f"config file {path} is not valid TOML: {exc}") from None
+    values: dict[str, Any] = {}
+    for section, table in data.items():
+        if isinstance(table, str | int | float | bool):  # top-level `quota = "public"` too
+            table = {"budget" if section == "quota" else section: table}
+            section = section if section == "quota" else "server"
+        if not isinstance(table, dict):
+            raise InvalidArgumentError(f"config file {path}: [{section}] must be a table")
+        for key, value in table.items():
+            target = _CONFIG.get((section, key))
+            if target is None:
+                known = ", ".join(sorted(f"{s}.{k}" for s, k in _CONFIG))
+                raise InvalidArgumentError(
+                    f"config file {path}: unknown setting {section}.{key} (known: {known})"
+                )
+            values[target] = value
+    return values
+
+
+def _convert(name: str, value: Any) -> Any:
+    if name == "state_dir":
+        return Path(value).expanduser()
+    if name == "tokens":
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return tuple(t.strip() for t in items if str(t).strip())
+    if name in ("rest_port", "mcp_port", "retry_attempts", "artefact_cache_max_bytes"):
+        return None if value is None else int(value)
+    if name in ("cache_ttl", "not_found_ttl", "quota_wait", "retry_timeout", "drain_seconds"):
+        return float(value)
+    if name == "operation_ttls":
+        return {str(k): float(v) for k, v in dict(value).items()}
+    return value
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings: ``flags`` (None means not given) > environment > config > defaults."""
+    env = dict(os.environ if environ is None else environ)
+    given = {k: v for k, v in (flags or {}).items() if v is not None and v != ()}
+    values: dict[str, Any] = {}
+    config_path = given.get("config_file") or env.get("IOCGATE_CONFIG")
+    if config_path:
+        values |= _read_config(Path(config_path))
+        values["config_file"] = Path(config_path)
+    for variable, name in _ENV.items():
+        if env.get(variable):
+            values[name] = env[variable]
+    if env.get("IOCGATE_TOKENS"):
+        values["tokens"] = env["IOCGATE_TOKENS"]
+    values |= given
+    known = {f.name for f in fields(Settings)}
+    unknown = set(values) - known
+    if unknown:
+        raise InvalidArgumentError(f"unknown settings: {', '.join(sorted(unknown))}")
+    converted = {k: _convert(k, v) for k, v in values.items()}
+    return replace(Settings(environ=env), **converted)

@@ -1,0 +1,36 @@
+"""The VirusTotal plugin: what the generic runtime needs to know about this one upstream."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from iocgate.capability import Capability, Operation
+from iocgate.engine import Plugin
+from iocgate.virustotal.ids import BEHAVIOUR_RELATIONSHIPS, check_arguments, schema_for
+
+__all__ = ["VirusTotalPlugin"]
+
+VT_HOSTS = ("virustotal.com",)
+
+
+class VirusTotalPlugin(Plugin):
+    """Strict identifiers, argument schemas, context shaping and artefact digests for VT."""
+
+    name = "virustotal"
+
+    def __init__(self, relationships: tuple[str, ...] = BEHAVIOUR_RELATIONSHIPS) -> None:
+        self.relationships = relationships
+
+    def applies_to(self, capability: Capability) -> bool:
+        return any(
+            (urlsplit(c.baseUri).hostname or "").endswith(VT_HOSTS)
+            for c in capability.document.capability.consumes
+        )
+
+    def check_arguments(self, operation: Operation, arguments: Mapping[str, object]) -> None:
+        check_arguments(operation.path, arguments, self.relationships)
+
+    def argument_schema(self, operation: Operation, name: str) -> dict[str, Any]:
+        return schema_for(operation.path, name, self.relationships)
