@@ -1,0 +1,58 @@
+"""Options shared by `serve`, `stdio`, `call` and `investigate`, and how they become Settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from iocgate.settings import Settings, load_settings
+
+__all__ = ["gateway_options", "settings_from"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def gateway_options(func: F) -> F:
+    """--upstream, --quota, --config, --demo and --cache, the same on every command."""
+    options = [
+        click.option(
+            "--upstream",
+            metavar="URL",
+            help="Upstream base URL replacing the capability's baseUri "
+            "(env IOCGATE_UPSTREAM), e.g. http://127.0.0.1:8090/api/v3.",
+        ),
+        click.option(
+            "--quota",
+            metavar="SPEC",
+            help="Quota budget: public (4/min, 500/day; the default with a key), unlimited "
+            "(the default in demo mode) or e.g. '30/min,20000/day' (env IOCGATE_QUOTA).",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="TOML config file (docs/configuration.md); flags override it.",
+        ),
+        click.option(
+            "--demo/--no-demo",
+            default=None,
+            help="Use the built-in VirusTotal simulator as upstream. Default: demo when "
+            "VIRUSTOTAL_API_KEY is unset and no --upstream is given.",
+        ),
+        click.option(
+            "--cache",
+            metavar="BACKEND",
+            help="sqlite (default, in the user cache dir), memory, off, or redis://HOST:PORT/DB.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def settings_from(capabilities: tuple[Path, ...] = (), **flags: Any) -> Settings:
+    """Settings from this command's flags (None means "not given")."""
+    return load_settings({"capabilities": tuple(capabilities), **flags})

@@ -1,0 +1,114 @@
+"""How the CLI writes: results to stdout (pure JSON with --json), everything else to stderr.
+
+Errors are rendered here and only here: ``error: <Code>: <message>`` on stderr, exit status 1
+(2 for usage errors, which click reports itself).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, ParamSpec, TypeVar
+
+import click
+
+from iocgate.errors import IocgateError
+
+__all__ = ["fail", "handle_errors", "is_terminal", "print_json", "setup_logging", "stderr"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: Secrets to scrub from anything printed; filled in once a gateway knows its binds.
+SECRETS: list[str] = []
+
+
+def stderr(message: str) -> None:
+    """A diagnostic line on stderr (never stdout, which belongs to results)."""
+    click.echo(_scrub(message), err=True)
+
+
+def _scrub(text: str) -> str:
+    for secret in SECRETS:
+        if secret:
+            text = text.replace(secret, "[REDACTED]")
+    return text
+
+
+def is_terminal(stream: Any = None) -> bool:
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def fail(error: IocgateError) -> NoReturn:
+    """Print ``error`` and exit 1."""
+    stderr(f"error: {error.code}: {error.message}")
+    sys.exit(1)
+
+
+def print_json(data: Any, *, raw: bytes | None = None, pretty: bool | None = None) -> None:
+    """Print JSON to stdout: the exact bytes when given and not pretty, coloured on a terminal."""
+    pretty = is_terminal() if pretty is None else pretty
+    if not pretty:
+        if raw is not None:
+            sys.stdout.buffer.write(raw)
+            if not raw.endswith(b"\n"):
+                sys.stdout.buffer.write(b"\n")
+            sys.stdout.flush()
+        else:
+            click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.json import JSON
+
+    Console(soft_wrap=True).print(JSON.from_data(data, ensure_ascii=False))
+
+
+def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
+    """Render `IocgateError` on stderr with exit 1; never show a traceback to a user."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return func(*args, **kwargs)
+        except IocgateError as exc:
+            fail(exc)
+        except KeyboardInterrupt:
+            stderr("interrupted")
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # the last line of defence: no traceback for users
+            logging.getLogger("iocgate").debug("unexpected error", exc_info=True)
+            stderr(
+                f"error: InternalError: {type(exc).__name__}: {_scrub(str(exc))} "
+                "(run with IOCGATE_LOG_LEVEL=debug for details)"
+            )
+            sys.exit(1)
+
+    return wrapper
+
+
+class _RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return _scrub(super().format(record))
+
+
+def setup_logging(level: str = "info", log_format: str = "text") -> None:
+    """Log to stderr, text or one JSON object per line; secrets scrubbed from every line."""
+    from iocgate.logs import JsonFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    formatter: logging.Formatter
+    if log_format == "json":
+        formatter = JsonFormatter(scrub=_scrub)
+    else:
+        formatter = _RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(formatter)
+    root = logging.getLogger("iocgate")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False

@@ -1,0 +1,153 @@
+"""`iocgate serve`: every adapter the capabilities expose (REST :8080, MCP :9090/mcp)."""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+from pathlib import Path
+from typing import Any
+
+import anyio
+import click
+
+from iocgate.cli import output
+from iocgate.cli.options import gateway_options, settings_from
+from iocgate.cli.output import handle_errors, setup_logging, stderr
+from iocgate.errors import InvalidArgumentError
+from iocgate.settings import Settings
+
+__all__ = ["serve"]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(settings: Settings) -> None:
+    """Off loopback, anyone on the network could spend the key: demand tokens or consent."""
+    if _is_loopback(settings.host) or settings.tokens or settings.allow_open:
+        return
+    raise InvalidArgumentError(
+        f"refusing to listen on {settings.host} without inbound authentication: anyone who "
+        "can reach it could spend your VirusTotal quota. Set bearer tokens with "
+        "IOCGATE_TOKENS=token1,token2 (or [auth] tokens = [...] in --config), or pass "
+        "--allow-open to accept an open gateway."
+    )
+
+
+async def _watch_signals(apps: list[Any], stopped: anyio.Event) -> None:
+    from iocgate.gateway import stop_apps
+
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for received in signals:
+            if stopped.is_set():  # a second signal: stop now
+                stop_apps(apps, force=True)
+                return
+            stderr(f"received {signal.Signals(received).name}: draining in-flight requests")
+            stopped.set()
+            stop_apps(apps)
+
+
+async def _serve(settings: Settings) -> None:
+    from iocgate.gateway import bind_app, open_gateway, print_demo_banner, serve_apps
+
+    async with open_gateway(settings) as gateway:
+        output.SECRETS[:] = gateway.engine.secrets
+        apps = []
+        urls = []
+        rest_spec = next((c.rest for c in gateway.capabilities if c.rest), None)
+        mcp_spec = next(
+            (c.mcp for c in gateway.capabilities if c.mcp and c.mcp.transport == "http"), None
+        )
+        host = settings.host
+        url_host = f"[{host}]" if ":" in host else host
+        rest_url = None
+        if rest_spec is not None:
+            from iocgate.exposes.rest import RestOptions, create_rest_app
+
+            rest_app = create_rest_app(gateway.engine, RestOptions(demo=gateway.demo is not None))
+            port = settings.rest_port if settings.rest_port is not None else rest_spec.port
+            served = bind_app("rest", rest_app, host, port, drain_seconds=settings.drain_seconds)
+            apps.append(served)
+            rest_url = f"http://{url_host}:{served.port}"
+            urls.append(f"REST  {rest_url}/v1/...   docs {rest_url}/docs")
+        if mcp_spec is not None:
+            from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server
+
+            options = McpOptions(
+                demo=gateway.demo is not None,
+                budget_tokens=settings.context_budget_tokens,
+                rest_base_url=rest_url,
+            )
+            mcp_app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
+            port = settings.mcp_port if settings.mcp_port is not None else mcp_spec.port
+            served = bind_app("mcp", mcp_app, host, port, drain_seconds=settings.drain_seconds)
+            apps.append(served)
+            urls.append(f"MCP   http://{url_host}:{served.port}/mcp")
+        if not apps:
+            raise InvalidArgumentError(
+                "the capability exposes no REST or MCP (http) adapter to serve; "
+                "for an stdio-only MCP adapter run `iocgate stdio`"
+            )
+        if gateway.demo is not None:
+            print_demo_banner(gateway, urls)
+        else:
+            stderr("iocgate serving:\n" + "\n".join(f"  {u}" for u in urls))
+        stopped = anyio.Event()
+        async with anyio.create_task_group() as group:
+            group.start_soon(_watch_signals, apps, stopped)
+            await serve_apps(apps)
+            group.cancel_scope.cancel()
+        stderr("iocgate stopped")
+
+
+@click.command("serve")
+@click.argument(
+    "capabilities",
+    nargs=-1,
+    type=click.Path(path_type=Path, exists=True),
+    metavar="[CAPABILITY]...",
+)
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option(
+    "--rest-port",
+    type=click.IntRange(0, 65535),
+    help="REST port (default: the capability's, 8080).",
+)
+@click.option(
+    "--mcp-port", type=click.IntRange(0, 65535), help="MCP port (default: the capability's, 9090)."
+)
+@gateway_options
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), help="Log lines as text or JSON."
+)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--allow-open", is_flag=True, default=None, help="Listen off loopback without tokens."
+)
+@handle_errors
+def serve(capabilities: tuple[Path, ...], **flags: Any) -> None:
+    """Serve CAPABILITY files (default: the embedded VirusTotal file-behaviours capability).
+
+    Starts every adapter the capability exposes: the REST API (port 8080: /v1/..., /docs,
+    /openapi.json, /healthz, /readyz) and the MCP server (streamable HTTP at
+    http://127.0.0.1:9090/mcp). Without VIRUSTOTAL_API_KEY it runs in demo mode against the
+    built-in VirusTotal simulator and says so on stderr and in an X-Iocgate-Demo header.
+    SIGTERM drains in-flight requests (30 s at most), then exits 0.
+
+    \b
+    Examples:
+      iocgate serve                                   # demo mode without a key
+      VIRUSTOTAL_API_KEY=... iocgate serve --quota public
+      iocgate serve --upstream http://127.0.0.1:8090/api/v3
+      IOCGATE_TOKENS=s3cret iocgate serve --host 0.0.0.0
+    """
+    settings = settings_from(capabilities, **flags)
+    setup_logging(settings.log_level, settings.log_format)
+    check_exposure(settings)
+    anyio.run(_serve, settings)

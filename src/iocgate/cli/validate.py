@@ -1,0 +1,106 @@
+"""`iocgate validate`: check capability files without running them (binds need not be set)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from iocgate.capability import check_capability, lint_capability, read_file
+from iocgate.cli.output import handle_errors
+from iocgate.errors import CapabilityError
+
+__all__ = ["validate"]
+
+
+def _files(paths: tuple[Path, ...]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted([*path.glob("*.yaml"), *path.glob("*.yml")]))
+        else:
+            found.append(path)
+    return found
+
+
+@click.command("validate")
+@click.argument(
+    "capabilities",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="CAPABILITY...",
+)
+@click.option(
+    "--strict", is_flag=True, help="Also warn where a file departs from the alpha2 schema."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
+@handle_errors
+def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> None:
+    """Check CAPABILITY files (or folders of them) and report every problem.
+
+    An error names the file, the line and the field, e.g.
+    `cap.yaml:42: error: capability.exposes[1].tools[3].call: 'x.y' names no consumed
+    operation`. Exit status 1 when any file has an error; warnings alone (--strict) exit 0.
+
+    \b
+    Examples:
+      iocgate validate my-capability.yaml
+      iocgate validate --strict capabilities/
+    """
+    report: list[dict[str, object]] = []
+    failed = False
+    for path in _files(capabilities):
+        errors: list[CapabilityError]
+        warnings: list[str] = []
+        summary: dict[str, int] = {}
+        try:
+            source = read_file(path)
+            capability, errors = check_capability(source, path)
+        except CapabilityError as exc:
+            capability, errors = None, [exc]
+        if capability is not None:
+            summary = {
+                "operations": len(capability.operations),
+                "rest_routes": len(capability.rest.routes) if capability.rest else 0,
+                "mcp_tools": len(capability.mcp.tools) if capability.mcp else 0,
+            }
+            if strict:
+                warnings = [str(w) for w in lint_capability(capability.document, capability.source)]
+        failed = failed or bool(errors)
+        report.append(
+            {
+                "file": str(path),
+                "valid": not errors,
+                "errors": [
+                    {"line": e.line, "field": e.field, "message": e.detail, "text": _line(e)}
+                    for e in errors
+                ],
+                "warnings": warnings,
+                **summary,
+            }
+        )
+        if not as_json:
+            for error in errors:
+                click.echo(_line(error), err=True)
+            for warning in warnings:
+                click.echo(warning, err=True)
+            if not errors:
+                click.echo(
+                    f"{path}: ok: {summary['operations']} operations, "
+                    f"{summary['rest_routes']} REST routes, {summary['mcp_tools']} MCP tools"
+                    + (f", {len(warnings)} warnings" if strict else "")
+                )
+    if as_json:
+        click.echo(json.dumps(report if len(report) != 1 else report[0], indent=2))
+    sys.exit(1 if failed else 0)
+
+
+def _line(error: CapabilityError) -> str:
+    where = error.file or "<capability>"
+    if error.line is not None:
+        where += f":{error.line}"
+    field = f"{error.field}: " if error.field else ""
+    return f"{where}: error: {field}{error.detail}"

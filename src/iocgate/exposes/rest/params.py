@@ -1,0 +1,71 @@
+"""What a REST request says beyond its path: query arguments, cache directives, request id.
+
+Unknown query parameters are refused with 400 `InvalidArgumentError` naming the allowed ones:
+a mistyped ``limt=5`` silently answered with the default page size is worse than an error.
+A parameter given twice is refused too (which one was meant is a guess).
+
+``Cache-Control`` on the request chooses the cache mode: ``no-store`` bypasses the cache (the
+answer is neither read from it nor stored), ``no-cache`` skips reading it but stores the fresh
+answer (a refresh); ``no-store`` wins when both are sent.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from urllib.parse import parse_qsl
+
+from iocgate.capability import RestRoute
+from iocgate.engine import CacheMode
+from iocgate.errors import InvalidArgumentError
+
+__all__ = ["cache_mode", "inbound_arguments", "request_id"]
+
+# Sane ids only: they are echoed in a header and written to logs.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+=/~-]{1,128}")
+
+
+def inbound_arguments(
+    route: RestRoute, path_values: dict[str, str], query_string: bytes
+) -> dict[str, object]:
+    """The route's inbound arguments by name: path values, then declared query parameters."""
+    if not query_string:
+        return dict(path_values)
+    try:
+        pairs = parse_qsl(
+            query_string.decode("latin-1"), keep_blank_values=True, errors="strict"
+        )
+    except UnicodeDecodeError:
+        raise InvalidArgumentError("the query string is not valid UTF-8 once decoded") from None
+    allowed = {p.name for p in route.parameters if p.location == "query"}
+    arguments: dict[str, object] = dict(path_values)
+    for name, value in pairs:
+        if name not in allowed:
+            names = ", ".join(sorted(allowed)) or "none"
+            raise InvalidArgumentError(
+                f"unknown query parameter {name[:80]!r} for {route.method} {route.path} "
+                f"(allowed: {names})"
+            )
+        if name in arguments:
+            raise InvalidArgumentError(f"query parameter {name!r} is given more than once")
+        arguments[name] = value
+    return arguments
+
+
+def cache_mode(cache_control: str | None) -> CacheMode:
+    """The cache mode a request's ``Cache-Control`` header asks for."""
+    if not cache_control:
+        return CacheMode.USE
+    directives = {part.strip().lower().split("=", 1)[0] for part in cache_control.split(",")}
+    if "no-store" in directives:
+        return CacheMode.BYPASS
+    if "no-cache" in directives:
+        return CacheMode.REFRESH
+    return CacheMode.USE
+
+
+def request_id(sent: str | None) -> str:
+    """The client's ``X-Request-ID`` when it is sane (<= 128 safe characters), else a new one."""
+    if sent and _REQUEST_ID.fullmatch(sent):
+        return sent
+    return uuid.uuid4().hex

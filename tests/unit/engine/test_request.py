@@ -1,0 +1,120 @@
+"""The one request builder: encoding, query parameters, credential placement and coercion."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from iocgate.capability import Capability, load_capability_text, resolve_binds
+from iocgate.engine.request import UpstreamRequest, build_upstream_request, coerce_arguments
+from iocgate.errors import BindError, InvalidArgumentError
+
+KEY = "k" * 64
+
+
+def capability(placement: str = "header") -> Capability:
+    return load_capability_text(
+        textwrap.dedent(
+            f"""\
+            naftiko: 1.0.0-alpha2
+            info: {{label: T}}
+            binds: [{{namespace: env, keys: {{API_KEY: API_KEY}}}}]
+            capability:
+              consumes:
+              - type: http
+                namespace: up
+                baseUri: https://up.example/api/v3/
+                authentication: {{type: apikey, key: x-apikey, value: '{{{{env.API_KEY}}}}',
+                                  placement: {placement}}}
+                resources:
+                - name: r
+                  path: /things/{{id}}/items
+                  operations:
+                  - name: list
+                    inputParameters:
+                    - {{name: id, in: path, type: string, required: true}}
+                    - {{name: limit, in: query, type: integer}}
+                    - {{name: cursor, in: query, type: string}}
+              exposes:
+              - {{type: mcp, namespace: m, tools: [{{name: t, call: up.list}}]}}
+            """
+        )
+    )
+
+
+def build(args: dict[str, object], placement: str = "header") -> UpstreamRequest:
+    cap = capability(placement)
+    operation = cap.operation("list")
+    assert operation is not None
+    binds = resolve_binds(cap.binds, capability_file="t.yaml", environ={"API_KEY": KEY})
+    return build_upstream_request(operation, coerce_arguments(operation, args), binds)
+
+
+def test_path_value_is_one_encoded_segment_and_absent_query_is_omitted() -> None:
+    request = build({"id": "a/b?c#d .."})
+    assert request.url == "https://up.example/api/v3/things/a%2Fb%3Fc%23d%20../items"
+
+
+def test_query_parameters_are_added_only_when_given_and_typed() -> None:
+    request = build({"id": "x", "limit": "40"})
+    assert request.url.endswith("/things/x/items?limit=40")
+
+
+def test_header_credential_is_sent_but_never_in_url_repr_or_cache_key() -> None:
+    request = build({"id": "x"})
+    assert request.send_headers()["x-apikey"] == KEY
+    assert KEY not in request.url and KEY not in repr(request)
+    assert request.cache_key == build({"id": "x"}).cache_key
+
+
+def test_query_credential_is_appended_only_when_sending() -> None:
+    request = build({"id": "x"}, placement="query")
+    assert KEY not in request.url
+    assert request.send_url().endswith(f"x-apikey={KEY}")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({}, "argument 'id' is required"),
+        ({"id": "x", "limit": "ten"}, "'limit' must be an integer"),
+        ({"id": "x", "colour": "red"}, "unknown argument(s) colour"),
+        ({"id": ""}, "argument 'id' is required"),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_is_sent(
+    args: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidArgumentError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        build(args)
+
+
+def test_missing_bind_variable_names_the_variable_and_the_capability() -> None:
+    cap = capability()
+    with pytest.raises(BindError) as caught:
+        resolve_binds(cap.binds, capability_file="t.yaml", environ={})
+    assert "API_KEY" in str(caught.value) and "t.yaml" in str(caught.value)
+
+
+def test_binds_can_come_from_a_file_location(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("API_KEY: from-file\n")
+    cap = load_capability_text(
+        textwrap.dedent(
+            f"""\
+            naftiko: 1.0.0-alpha2
+            info: {{label: T}}
+            binds: [{{namespace: s, location: 'file://{secrets}', keys: {{API_KEY: API_KEY}}}}]
+            capability:
+              consumes:
+              - {{type: http, namespace: up, baseUri: 'https://up.example',
+                  resources: [{{name: r, path: /x, operations: [{{name: get}}]}}]}}
+              exposes:
+              - {{type: mcp, namespace: m, tools: [{{name: t, call: up.get}}]}}
+            """
+        )
+    )
+    binds = resolve_binds(cap.binds, capability_file="t.yaml", environ={})
+    assert binds["API_KEY"] == "from-file" and "from-file" not in repr(binds)
