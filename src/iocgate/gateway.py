@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 import uvicorn
 
-from iocgate.capability import Capability, load_capability, resolve_binds
+from iocgate.capability import Capability, find_conflicts, load_capability, resolve_binds
 from iocgate.engine import (
     CachePolicy,
     Engine,
@@ -27,6 +27,7 @@ from iocgate.engine import (
     RetryPolicy,
     UpstreamClient,
     UpstreamSettings,
+    WritePolicy,
 )
 from iocgate.errors import CapabilityError
 from iocgate.settings import API_KEY_VARIABLE, Settings
@@ -197,6 +198,9 @@ async def open_gateway(
 ) -> AsyncIterator[Gateway]:
     """Load the capabilities, start the demo simulator if needed, and open the engine."""
     capabilities = [load_capability(path) for path in capability_paths(settings)]
+    conflicts = find_conflicts(capabilities)
+    if conflicts:
+        raise conflicts[0]
     async with contextlib.AsyncExitStack() as stack:
         demo: DemoUpstream | None = None
         environ = dict(settings.environ)
@@ -235,6 +239,12 @@ async def open_gateway(
             ),
             quota=_make_quota(settings),
             retry=RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
+            writes=WritePolicy(
+                allow_writes=settings.allow_writes,
+                allow_destructive=settings.allow_destructive,
+                allowed=frozenset(settings.writes_allowed),
+                allowed_destructive=frozenset(settings.destructive_allowed),
+            ),
         )
         stack.push_async_callback(engine.aclose)
         yield Gateway(settings=settings, engine=engine, loaded=loaded, demo=demo)

@@ -51,6 +51,9 @@ class Settings:
     tokens: tuple[str, ...] = ()
     allow_open: bool = False
     allow_writes: bool = False
+    allow_destructive: bool = False
+    writes_allowed: tuple[str, ...] = ()  # operation names opted in one by one
+    destructive_allowed: tuple[str, ...] = ()
     drain_seconds: float = 30.0
     config_file: Path | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
@@ -88,6 +91,9 @@ _CONFIG = {
     ("server", "mcp_port"): "mcp_port",
     ("server", "allow_open"): "allow_open",
     ("server", "allow_writes"): "allow_writes",
+    ("server", "allow_destructive"): "allow_destructive",
+    ("writes", "allow"): "writes_allowed",
+    ("writes", "allow_destructive"): "destructive_allowed",
     ("server", "drain_seconds"): "drain_seconds",
     ("upstream", "url"): "upstream",
     ("upstream", "connect_timeout"): "connect_timeout",
@@ -137,6 +143,8 @@ def _read_config(path: Path) -> dict[str, Any]:
 def _convert(name: str, value: Any) -> Any:
     if name == "state_dir":
         return Path(value).expanduser()
+    if name in ("writes_allowed", "destructive_allowed"):
+        return tuple(str(v) for v in value)
     if name == "tokens":
         items = value.split(",") if isinstance(value, str) else list(value)
         return tuple(t.strip() for t in items if str(t).strip())

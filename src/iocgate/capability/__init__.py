@@ -1,6 +1,7 @@
 """The capability: a Naftiko YAML file as typed, checked models. No I/O but the file and env."""
 
 from iocgate.capability.binds import BindValues, resolve_binds
+from iocgate.capability.family import find_conflicts
 from iocgate.capability.lint import Warning_, lint_capability
 from iocgate.capability.load import check_capability, load_capability, load_capability_text
 from iocgate.capability.model import CapabilityDocument, Hints, OutputParameter
@@ -34,6 +35,7 @@ __all__ = [
     "Warning_",
     "check_capability",
     "encode_path_segment",
+    "find_conflicts",
     "lint_capability",
     "load_capability",
     "load_capability_text",

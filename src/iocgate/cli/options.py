@@ -16,7 +16,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def gateway_options(func: F) -> F:
-    """--upstream, --quota, --config, --demo and --cache, the same on every command."""
+    """--upstream, --quota, --config, --demo, --cache and the write gate, on every command."""
     options = [
         click.option(
             "--upstream",
@@ -41,6 +41,18 @@ def gateway_options(func: F) -> F:
             default=None,
             help="Use the built-in VirusTotal simulator as upstream. Default: demo when "
             "VIRUSTOTAL_API_KEY is unset and no --upstream is given.",
+        ),
+        click.option(
+            "--allow-writes",
+            is_flag=True,
+            default=None,
+            help="Allow operations that change data upstream (POST, PATCH; not DELETE).",
+        ),
+        click.option(
+            "--allow-destructive",
+            is_flag=True,
+            default=None,
+            help="Also allow destructive operations (DELETE, hints destructive: true).",
         ),
         click.option(
             "--cache",

@@ -9,6 +9,7 @@ from iocgate.engine.request import UpstreamRequest, build_upstream_request, reda
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy
 from iocgate.engine.upstream import UpstreamClient, UpstreamSettings
+from iocgate.engine.writes import WritePolicy
 
 __all__ = [
     "ByteStream",
@@ -31,6 +32,7 @@ __all__ = [
     "UpstreamClient",
     "UpstreamRequest",
     "UpstreamSettings",
+    "WritePolicy",
     "apply_output_mapping",
     "build_upstream_request",
     "redact",

@@ -30,6 +30,7 @@ from iocgate.engine.request import (
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryableStatus, RetryPolicy, parse_retry_after, with_retries
 from iocgate.engine.upstream import UpstreamClient
+from iocgate.engine.writes import WritePolicy
 from iocgate.errors import NotFoundError, PayloadTooLargeError, UpstreamUnavailableError
 
 __all__ = ["CacheMode", "CachePolicy", "Caller", "Engine", "LoadedCapability"]
@@ -104,6 +105,7 @@ class Engine:
         quota: Quota | None = None,
         retry: RetryPolicy | None = None,
         max_json_bytes: int = 64 * 1024 * 1024,
+        writes: WritePolicy | None = None,
     ) -> None:
         self.capabilities = tuple(capabilities)
         self.upstream = upstream or UpstreamClient()
@@ -112,6 +114,7 @@ class Engine:
         self.quota: Quota = quota or UnlimitedQuota()
         self.retry = retry or RetryPolicy()
         self.max_json_bytes = max_json_bytes
+        self.writes = writes or WritePolicy()
         self._owner: dict[str, LoadedCapability] = {}
         for loaded in self.capabilities:
             for name in loaded.capability.operations:
@@ -174,8 +177,9 @@ class Engine:
         """Invoke ``operation`` with ``arguments`` (already mapped from the adapter's ``with``)."""
         caller = caller or Caller()
         request_id = caller.request_id or uuid.uuid4().hex
-        request = self.build_request(operation, arguments)
         hints = call.hints if call else None
+        self.writes.check(operation, hints)
+        request = self.build_request(operation, arguments)
         cacheable = operation.method == "GET" and (
             hints is None or (bool(hints.readOnly) and bool(hints.idempotent))
         )

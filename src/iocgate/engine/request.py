@@ -160,20 +160,32 @@ def build_upstream_request(
     if query:
         url += "?" + urlencode(query)
     headers = [(k, str(v)) for k, v in by_location.get("header", {}).items()]
-    body: bytes | None = None
+    body: str | None = None
     if "body" in by_location:
-        body = json.dumps(by_location["body"], separators=(",", ":")).encode()
+        body = json.dumps(_json_body(operation, by_location["body"]), separators=(",", ":"))
         headers.append(("Content-Type", "application/json"))
     secret_headers, secret_query = _auth(operation, binds)
     return UpstreamRequest(
         method=operation.method,
         url=url,
         headers=tuple(headers),
-        body=body,
+        body=body.encode() if body is not None else None,
         operation=operation.qualified_name,
         secret_headers=secret_headers,
         secret_query=secret_query,
     )
+
+
+def _json_body(operation: Operation, values: dict[str, object]) -> object:
+    """The JSON body from ``in: body`` parameters.
+
+    One object-typed body parameter (the generator writes it ``name: body``) *is* the body;
+    several body parameters are the fields of one object.
+    """
+    declared = [p for p in operation.parameters if p.location == "body"]
+    if len(declared) == 1 and declared[0].type in ("object", "array"):
+        return values[declared[0].name]
+    return values
 
 
 def _query_text(value: object) -> str:
