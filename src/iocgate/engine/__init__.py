@@ -4,6 +4,7 @@ from iocgate.engine.cache import Cache, CachedResponse, NullCache
 from iocgate.engine.hooks import Plugin, Plugins
 from iocgate.engine.invoke import CacheMode, CachePolicy, Caller, Engine, LoadedCapability
 from iocgate.engine.mapping import apply_output_mapping
+from iocgate.engine.observer import NullObserver, Observer
 from iocgate.engine.quota import Quota, UnlimitedQuota
 from iocgate.engine.request import UpstreamRequest, build_upstream_request, redact
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
@@ -22,6 +23,8 @@ __all__ = [
     "Engine",
     "LoadedCapability",
     "NullCache",
+    "NullObserver",
+    "Observer",
     "Plugin",
     "Plugins",
     "Quota",

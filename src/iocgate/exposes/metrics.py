@@ -1,0 +1,108 @@
+"""Prometheus metrics (prometheus-client): what every adapter and the engine did, at /metrics.
+
+No label ever carries a hash, a sandbox id, a token or the key: only the adapter, the
+operation's name from the capability, status codes and cache outcomes.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from iocgate.engine import QuotaStatus
+
+__all__ = ["Metrics"]
+
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+class Metrics:
+    """One registry per gateway; implements the engine's `Observer` protocol."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "iocgate_requests_total",
+            "Invocations by adapter, operation, status and cache outcome.",
+            ["adapter", "operation", "status", "cache"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "iocgate_request_duration_seconds",
+            "Time to answer an invocation (until the body starts for streams).",
+            ["adapter", "operation"],
+            buckets=_BUCKETS,
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "iocgate_requests_in_flight", "Invocations being answered.", ["adapter"], registry=r
+        )
+        self.upstream = Counter(
+            "iocgate_upstream_requests_total",
+            "Calls made to the upstream, by operation and status.",
+            ["operation", "status"],
+            registry=r,
+        )
+        self.upstream_latency = Histogram(
+            "iocgate_upstream_duration_seconds",
+            "Upstream response time (headers).",
+            ["operation"],
+            buckets=_BUCKETS,
+            registry=r,
+        )
+        self.cache = Counter(
+            "iocgate_cache_total", "Cache outcomes.", ["operation", "result"], registry=r
+        )
+        self.retries = Counter(
+            "iocgate_upstream_retries_total", "Retried upstream calls.", ["operation"], registry=r
+        )
+        self.quota_remaining = Gauge(
+            "iocgate_quota_remaining",
+            "Upstream calls left in each quota window (absent when unlimited).",
+            ["window"],
+            registry=r,
+        )
+        self.quota_used = Counter(
+            "iocgate_quota_used_total", "Quota units spent on upstream calls.", registry=r
+        )
+
+    # Observer protocol -------------------------------------------------------------------
+    def invocation_started(self, adapter: str, operation: str) -> None:
+        self.in_flight.labels(adapter).inc()
+
+    def invocation_finished(
+        self, adapter: str, operation: str, status: int, cache: str, seconds: float
+    ) -> None:
+        self.in_flight.labels(adapter).dec()
+        self.requests.labels(adapter, operation, str(status), cache).inc()
+        self.latency.labels(adapter, operation).observe(seconds)
+        if cache in ("HIT", "MISS"):
+            self.cache.labels(operation, cache.lower()).inc()
+
+    def upstream_call(self, operation: str, status: int, seconds: float) -> None:
+        self.upstream.labels(operation, str(status)).inc()
+        self.upstream_latency.labels(operation).observe(seconds)
+
+    def retry(self, operation: str) -> None:
+        self.retries.labels(operation).inc()
+
+    def quota(self, status: QuotaStatus) -> None:
+        self.quota_used.inc()
+        for window, value in (
+            ("minute", status.remaining_minute),
+            ("day", status.remaining_day),
+            ("month", status.remaining_month),
+        ):
+            if value is not None:
+                self.quota_remaining.labels(window).set(value)
+
+    # Exposition ----------------------------------------------------------------------------
+    def route(self, path: str = "/metrics") -> Route:
+        async def metrics(request: Request) -> Response:
+            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+        return Route(path, metrics, methods=["GET"])
