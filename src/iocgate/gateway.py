@@ -122,7 +122,7 @@ class ServedApp:
 
 
 def bind_app(
-    name: str, app: Any, host: str, port: int, *, drain_seconds: float = 30.0
+    name: str, app: Any, host: str, port: int, *, drain_seconds: float = 30.0, lifespan: str = "on"
 ) -> ServedApp:
     """Bind ``app`` to ``host:port`` now (so a busy port fails before anything starts)."""
     served = ServedApp(name, app, _bind(host, port))
@@ -131,7 +131,7 @@ def bind_app(
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=int(drain_seconds),
-        lifespan="on",
+        lifespan=lifespan,
         server_header=False,
     )
     served.server = _EmbeddedServer(config)
@@ -164,7 +164,7 @@ async def _demo_upstream() -> AsyncIterator[DemoUpstream]:
     from iocgate.sim import DEMO_PRIVILEGED_KEY, SimSettings, create_app
 
     app = create_app(SimSettings())
-    served = bind_app("simulator", app, "127.0.0.1", 0, drain_seconds=1)
+    served = bind_app("simulator", app, "127.0.0.1", 0, drain_seconds=1, lifespan="off")
     state = app.state.sim
     samples = tuple(
         (kind, state.corpus.pick(kind).sha256) for kind in ("rich", "poor", "huge", "none")
@@ -177,19 +177,32 @@ async def _demo_upstream() -> AsyncIterator[DemoUpstream]:
         try:
             yield DemoUpstream(url=url, key=DEMO_PRIVILEGED_KEY, samples=samples, state=state)
         finally:
-            stop_apps([served], force=True)
+            stop_apps([served])
 
 
 def _make_cache(settings: Settings) -> Any:
-    from iocgate.engine import NullCache
+    """The engine's cache (`iocgate.engine.Cache`) for ``--cache``.
 
-    return NullCache()
+    Demo mode keeps answers in memory unless Redis is configured: the simulator listens on a
+    new port each run, so its answers could never be found again and would only pile up in
+    the state directory.
+    """
+    from iocgate.engine import MemoryCache, NullCache, is_redis, open_cache
+
+    if settings.is_demo and not is_redis(settings.cache):
+        return NullCache() if settings.cache == "off" else MemoryCache()
+    return open_cache(
+        settings.cache, settings.state_dir, artefact_max_bytes=settings.artefact_cache_max_bytes
+    )
 
 
 def _make_quota(settings: Settings) -> Any:
-    from iocgate.engine import UnlimitedQuota
+    """The engine's quota (`iocgate.engine.Quota`) for ``--quota``, in the cache's store."""
+    from iocgate.engine import open_quota
 
-    return UnlimitedQuota()
+    return open_quota(
+        settings.quota_spec, settings.cache, settings.state_dir, max_wait=settings.quota_wait
+    )
 
 
 @contextlib.asynccontextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, ParamSpec, TypeVar
@@ -73,9 +74,16 @@ def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except BaseExceptionGroup as group:
+                raise _unwrap(group) from None
         except IocgateError as exc:
             fail(exc)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, without a traceback on close.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except KeyboardInterrupt:
             stderr("interrupted")
             sys.exit(130)
@@ -90,6 +98,25 @@ def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
             sys.exit(1)
 
     return wrapper
+
+
+def _unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first meaningful exception inside task-group wrappers (IocgateError first)."""
+    leaves: list[BaseException] = []
+
+    def collect(error: BaseException) -> None:
+        if isinstance(error, BaseExceptionGroup):
+            for inner in error.exceptions:
+                collect(inner)
+        else:
+            leaves.append(error)
+
+    collect(group)
+    for kind in (IocgateError, KeyboardInterrupt, BrokenPipeError, SystemExit):
+        for leaf in leaves:
+            if isinstance(leaf, kind):
+                return leaf
+    return leaves[0] if leaves else group
 
 
 class _RedactingFormatter(logging.Formatter):
