@@ -18,11 +18,6 @@ def seed_capability() -> Capability:
     return load_capability(DEFAULT_CAPABILITY)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 EngineFactory = Callable[..., Any]
 
 
