@@ -12,7 +12,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import uvicorn
@@ -122,7 +122,13 @@ class ServedApp:
 
 
 def bind_app(
-    name: str, app: Any, host: str, port: int, *, drain_seconds: float = 30.0, lifespan: str = "on"
+    name: str,
+    app: Any,
+    host: str,
+    port: int,
+    *,
+    drain_seconds: float = 30.0,
+    lifespan: Literal["auto", "on", "off"] = "on",
 ) -> ServedApp:
     """Bind ``app`` to ``host:port`` now (so a busy port fails before anything starts)."""
     served = ServedApp(name, app, _bind(host, port))
