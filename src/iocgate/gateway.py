@@ -22,6 +22,7 @@ from iocgate.engine import (
     CachePolicy,
     Engine,
     LoadedCapability,
+    Observer,
     Plugin,
     Plugins,
     RetryPolicy,
@@ -213,7 +214,10 @@ def _make_quota(settings: Settings) -> Any:
 
 @contextlib.asynccontextmanager
 async def open_gateway(
-    settings: Settings, plugins: Sequence[Plugin] = DEFAULT_PLUGINS
+    settings: Settings,
+    plugins: Sequence[Plugin] = DEFAULT_PLUGINS,
+    *,
+    observer: Observer | None = None,
 ) -> AsyncIterator[Gateway]:
     """Load the capabilities, start the demo simulator if needed, and open the engine."""
     capabilities = [load_capability(path) for path in capability_paths(settings)]
@@ -258,6 +262,7 @@ async def open_gateway(
             ),
             quota=_make_quota(settings),
             retry=RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
+            observer=observer,
             writes=WritePolicy(
                 allow_writes=settings.allow_writes,
                 allow_destructive=settings.allow_destructive,
@@ -267,6 +272,39 @@ async def open_gateway(
         )
         stack.push_async_callback(engine.aclose)
         yield Gateway(settings=settings, engine=engine, loaded=loaded, demo=demo)
+
+
+def uses_virustotal(gateway: Gateway) -> bool:
+    """Whether any served capability consumes VirusTotal (then its extras are served too)."""
+    return any(
+        any(isinstance(plugin, VirusTotalPlugin) for plugin in loaded.plugins.plugins)
+        for loaded in gateway.loaded
+    )
+
+
+def rest_extras(gateway: Gateway) -> tuple[list[Any], dict[str, Any]]:
+    """Routes beyond the spec's (investigation, console) and their OpenAPI description."""
+    if not uses_virustotal(gateway):
+        return [], {}
+    from iocgate.virustotal.console import console_routes
+    from iocgate.virustotal.routes import investigation_openapi_paths, investigation_routes
+
+    samples = gateway.demo.samples if gateway.demo else None
+    routes = [
+        *investigation_routes(gateway.engine),
+        *console_routes(samples, auth_required=bool(gateway.settings.tokens)),
+    ]
+    return routes, investigation_openapi_paths()
+
+
+def mcp_extras(gateway: Gateway, budget_bytes: int) -> list[Any]:
+    """Tools beyond the spec's: the one-step investigation."""
+    if not uses_virustotal(gateway):
+        return []
+    from iocgate.exposes.mcp import ExtraTool
+    from iocgate.virustotal.mcp_tool import investigate_tool
+
+    return [ExtraTool(**investigate_tool(gateway.engine, budget_bytes=budget_bytes).as_kwargs())]
 
 
 def print_demo_banner(gateway: Gateway, urls: Sequence[str]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import signal
+import socket
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +55,44 @@ async def _watch_signals(apps: list[Any], stopped: anyio.Event) -> None:
             stop_apps(apps)
 
 
-async def _serve(settings: Settings) -> None:
-    from iocgate.gateway import bind_app, open_gateway, print_demo_banner, serve_apps
+def _host_patterns(host: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Host and Origin values the MCP endpoint accepts (DNS-rebinding protection)."""
+    from iocgate.exposes.mcp import LOOPBACK_HOSTS, LOOPBACK_ORIGINS
 
-    async with open_gateway(settings) as gateway:
+    if _is_loopback(host) or host in ("0.0.0.0", "::"):  # noqa: S104 - naming, not binding
+        extra_hosts: tuple[str, ...] = ()
+        if host in ("0.0.0.0", "::"):  # noqa: S104
+            extra_hosts = (f"{socket.gethostname()}:*", f"{socket.getfqdn()}:*")
+        return LOOPBACK_HOSTS + extra_hosts, LOOPBACK_ORIGINS
+    shown = f"[{host}]" if ":" in host else host
+    return (*LOOPBACK_HOSTS, f"{shown}:*"), (*LOOPBACK_ORIGINS, f"http://{shown}:*")
+
+
+def _protect(app: Any, settings: Settings, demo: bool) -> Any:
+    """Inbound bearer authentication when tokens are configured (needed off loopback)."""
+    if not settings.tokens:
+        return app
+    from iocgate.exposes.auth import BearerAuthMiddleware
+
+    headers = ((b"x-iocgate-demo", b"true"),) if demo else ()
+    return BearerAuthMiddleware(app, settings.tokens, extra_headers=headers)
+
+
+async def _serve(settings: Settings) -> None:
+    from iocgate.exposes.metrics import Metrics
+    from iocgate.gateway import (
+        bind_app,
+        mcp_extras,
+        open_gateway,
+        print_demo_banner,
+        rest_extras,
+        serve_apps,
+    )
+
+    metrics = Metrics()
+    async with open_gateway(settings, observer=metrics) as gateway:
         output.SECRETS[:] = gateway.engine.secrets
+        demo = gateway.demo is not None
         apps = []
         urls = []
         rest_spec = next((c.rest for c in gateway.capabilities if c.rest), None)
@@ -68,33 +103,56 @@ async def _serve(settings: Settings) -> None:
         url_host = f"[{host}]" if ":" in host else host
         rest_url = None
         if rest_spec is not None:
+            from iocgate import __version__
             from iocgate.exposes.rest import RestOptions, create_rest_app
 
-            rest_app = create_rest_app(gateway.engine, RestOptions(demo=gateway.demo is not None))
+            routes, openapi_paths = rest_extras(gateway)
+            rest_app = create_rest_app(
+                gateway.engine,
+                RestOptions(
+                    demo=demo,
+                    extra_routes=(metrics.route(), *routes),
+                    extra_openapi_paths=openapi_paths,
+                    title=gateway.capabilities[0].label,
+                    version=__version__,
+                ),
+            )
             port = settings.rest_port if settings.rest_port is not None else rest_spec.port
-            served = bind_app("rest", rest_app, host, port, drain_seconds=settings.drain_seconds)
+            served = bind_app(
+                "rest", _protect(rest_app, settings, demo), host, port,
+                drain_seconds=settings.drain_seconds,
+            )  # fmt: skip
             apps.append(served)
             rest_url = f"http://{url_host}:{served.port}"
-            urls.append(f"REST  {rest_url}/v1/...   docs {rest_url}/docs")
+            urls.append(f"REST     {rest_url}/v1/...   docs {rest_url}/docs")
+            if routes:
+                urls.append(f"console  {rest_url}/")
         if mcp_spec is not None:
             from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server
 
+            hosts, origins = _host_patterns(host)
             options = McpOptions(
-                demo=gateway.demo is not None,
+                demo=demo,
                 budget_tokens=settings.context_budget_tokens,
                 rest_base_url=rest_url,
+                allowed_hosts=hosts,
+                allowed_origins=origins,
             )
+            options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
             mcp_app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
             port = settings.mcp_port if settings.mcp_port is not None else mcp_spec.port
-            served = bind_app("mcp", mcp_app, host, port, drain_seconds=settings.drain_seconds)
+            served = bind_app(
+                "mcp", _protect(mcp_app, settings, demo), host, port,
+                drain_seconds=settings.drain_seconds,
+            )  # fmt: skip
             apps.append(served)
-            urls.append(f"MCP   http://{url_host}:{served.port}/mcp")
+            urls.append(f"MCP      http://{url_host}:{served.port}/mcp")
         if not apps:
             raise InvalidArgumentError(
                 "the capability exposes no REST or MCP (http) adapter to serve; "
                 "for an stdio-only MCP adapter run `iocgate stdio`"
             )
-        if gateway.demo is not None:
+        if demo:
             print_demo_banner(gateway, urls)
         else:
             stderr("iocgate serving:\n" + "\n".join(f"  {u}" for u in urls))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ __all__ = ["stdio"]
 
 async def _stdio(settings: Settings) -> None:
     from iocgate.exposes.mcp import McpOptions, create_mcp_server, run_stdio
-    from iocgate.gateway import open_gateway
+    from iocgate.gateway import mcp_extras, open_gateway
 
     async with open_gateway(settings) as gateway:
         output.SECRETS[:] = gateway.engine.secrets
@@ -27,6 +28,7 @@ async def _stdio(settings: Settings) -> None:
         options = McpOptions(
             demo=gateway.demo is not None, budget_tokens=settings.context_budget_tokens
         )
+        options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
         await run_stdio(create_mcp_server(gateway.engine, options))
 
 

@@ -1,6 +1,8 @@
 """`Engine.invoke`: the one path by which REST, MCP, the CLI and investigations call upstream.
 
-check arguments -> build the request -> cache -> quota -> retry(send) -> map the output.
+check arguments -> build the request -> cache -> single flight -> retry(quota, send) -> store
+-> map the output. Only GETs whose hints say read-only and idempotent use the cache; only
+idempotent operations are retried. Each quota unit is taken per attempt, retries included.
 """
 
 from __future__ import annotations
@@ -9,17 +11,18 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import httpx
-
 from iocgate.capability import BindValues, Capability, ExposedCall, Operation
-from iocgate.engine.cache import Cache, CachedResponse, NullCache
+from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
+from iocgate.engine.fetch import PASSED_HEADERS, Fetched, Invocation, fetch
+from iocgate.engine.flight import SingleFlight
 from iocgate.engine.hooks import Plugins
 from iocgate.engine.mapping import apply_output_mapping, is_passthrough
+from iocgate.engine.observer import NullObserver, Observer
 from iocgate.engine.quota import Quota, UnlimitedQuota
 from iocgate.engine.request import (
     UpstreamRequest,
@@ -27,17 +30,15 @@ from iocgate.engine.request import (
     coerce_arguments,
     redact,
 )
-from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
-from iocgate.engine.retry import RetryableStatus, RetryPolicy, parse_retry_after, with_retries
+from iocgate.engine.result import CacheStatus, QuotaStatus, Result
+from iocgate.engine.retry import RetryPolicy
 from iocgate.engine.upstream import UpstreamClient
 from iocgate.engine.writes import WritePolicy
-from iocgate.errors import NotFoundError, PayloadTooLargeError, UpstreamUnavailableError
+from iocgate.errors import NotFoundError
 
 __all__ = ["CacheMode", "CachePolicy", "Caller", "Engine", "LoadedCapability"]
 
 log = logging.getLogger("iocgate.upstream")
-
-PASSED_HEADERS = ("content-length", "content-disposition", "retry-after", "etag", "last-modified")
 
 
 class CacheMode(StrEnum):
@@ -58,22 +59,6 @@ class Caller:
     cache_mode: CacheMode = CacheMode.USE
 
 
-@dataclass(frozen=True, slots=True)
-class CachePolicy:
-    """How long answers are kept: successes long (reports do not change), 404s briefly."""
-
-    success_ttl: float = 30 * 24 * 3600.0
-    not_found_ttl: float = 600.0
-    per_operation: Mapping[str, float] = field(default_factory=dict)
-
-    def ttl_for(self, operation: Operation, status: int) -> float | None:
-        if status == 200:
-            return self.per_operation.get(operation.name, self.success_ttl)
-        if status == 404:
-            return self.not_found_ttl
-        return None
-
-
 @dataclass(frozen=True)
 class LoadedCapability:
     """A capability with its resolved binds and the plugins that apply to it."""
@@ -85,11 +70,6 @@ class LoadedCapability:
 
     def upstream_base(self, operation: Operation) -> str:
         return (self.base_uri or operation.base_uri).rstrip("/")
-
-
-def _is_json(content_type: str) -> bool:
-    kind = content_type.split(";")[0].strip().lower()
-    return kind == "application/json" or kind.endswith("+json")
 
 
 class Engine:
@@ -106,8 +86,11 @@ class Engine:
         retry: RetryPolicy | None = None,
         max_json_bytes: int = 64 * 1024 * 1024,
         writes: WritePolicy | None = None,
+        clock: Callable[[], float] = time.time,
+        observer: Observer | None = None,
     ) -> None:
         self.capabilities = tuple(capabilities)
+        self.observer: Observer = observer or NullObserver()
         self.upstream = upstream or UpstreamClient()
         self.cache: Cache = cache or NullCache()
         self.cache_policy = cache_policy or CachePolicy()
@@ -115,6 +98,8 @@ class Engine:
         self.retry = retry or RetryPolicy()
         self.max_json_bytes = max_json_bytes
         self.writes = writes or WritePolicy()
+        self.clock = clock  # wall clock: ages of stored answers, across restarts
+        self._flight: SingleFlight[Fetched] = SingleFlight()
         self._owner: dict[str, LoadedCapability] = {}
         for loaded in self.capabilities:
             for name in loaded.capability.operations:
@@ -176,120 +161,112 @@ class Engine:
     ) -> Result:
         """Invoke ``operation`` with ``arguments`` (already mapped from the adapter's ``with``)."""
         caller = caller or Caller()
-        request_id = caller.request_id or uuid.uuid4().hex
         hints = call.hints if call else None
         self.writes.check(operation, hints)
         request = self.build_request(operation, arguments)
         cacheable = operation.method == "GET" and (
             hints is None or (bool(hints.readOnly) and bool(hints.idempotent))
         )
-        outputs = call.output_parameters if call and call.output_parameters else None
-        output_parameters = outputs or operation.output_parameters
-        if cacheable and caller.cache_mode is CacheMode.USE:
-            cached = await self.cache.get(request.cache_key)
-            if cached is not None:
-                log.info(
-                    "cache hit %s %s", request.operation, request.url,
-                    extra={"request_id": request_id, "cache": "HIT"},
-                )  # fmt: skip
-                age = max(0, int(time.time() - cached.stored_at))
-                return self._json_result(
-                    operation, output_parameters, cached, request_id, CacheStatus.HIT, age, None
-                )
         retriable = operation.method in ("GET", "HEAD", "PUT", "DELETE") and (
             hints is None or bool(hints.idempotent)
         )
-        policy = self.retry if retriable else RetryPolicy.disabled()
-        quota_box: list[QuotaStatus] = []
-        try:
-            response = await with_retries(
-                policy, lambda: self._attempt(request, caller, request_id, policy, quota_box)
-            )
-        except RetryableStatus as last:
-            stored = CachedResponse(
-                last.status, last.headers.get("content-type", ""), last.body, time.time(),
-                tuple(last.headers.items()),
-            )  # fmt: skip
-            quota = quota_box[-1] if quota_box else None
-            return self._json_result(
-                operation, output_parameters, stored, request_id, CacheStatus.MISS, None, quota
-            )
-        quota_status = quota_box[-1] if quota_box else None
-        cache_status = CacheStatus.MISS if cacheable else CacheStatus.BYPASS
-        content_type = response.headers.get("content-type", "application/octet-stream")
-        headers = {k: response.headers[k] for k in PASSED_HEADERS if k in response.headers}
-        if _is_json(content_type) or response.status_code >= 400:
-            body = await self._read_bounded(response, request)
-            stored = CachedResponse(
-                response.status_code, content_type, body, time.time(), tuple(headers.items())
-            )
-            result = self._json_result(
-                operation, output_parameters, stored, request_id, cache_status, None, quota_status
-            )
-            ttl = self.cache_policy.ttl_for(operation, response.status_code) if cacheable else None
-            if ttl and result.content is None and caller.cache_mode is not CacheMode.BYPASS:
-                await self.cache.put(request.cache_key, stored, ttl)  # only bodies that parsed
-            return result
-        if "content-encoding" in response.headers:
-            headers.pop("content-length", None)  # we pass decoded bytes: the length changes
-        length = int(headers["content-length"]) if "content-length" in headers else None
-        stream = ByteStream(response.aiter_bytes(), response.aclose, length)
+        outputs = call.output_parameters if call and call.output_parameters else None
+        context = Invocation(
+            operation=operation,
+            request=request,
+            client_id=caller.client_id,
+            request_id=caller.request_id or uuid.uuid4().hex,
+            output_parameters=outputs or operation.output_parameters,
+            retry=self.retry if retriable else RetryPolicy.disabled(),
+        )
+        if cacheable and caller.cache_mode is CacheMode.USE:
+            return await self._invoke_cached(context)
+        store = cacheable and caller.cache_mode is CacheMode.REFRESH
+        fetched = await fetch(self, context, store=store)
+        return self._result(context, fetched, CacheStatus.MISS if store else CacheStatus.BYPASS)
+
+    async def _invoke_cached(self, context: Invocation) -> Result:
+        """The cache, then one shared upstream call per key (single flight)."""
+        hit = await self._lookup(context)
+        if hit is not None:
+            return hit
+        key = context.request.cache_key
+        fetched, led = await self._flight.run(key, lambda: self._fetch_held(context))
+        if fetched.stream is not None:
+            if led:
+                return fetched.stream
+            # A byte stream cannot be shared: wait for the leader's copy to land in the
+            # artefact cache, or make our own call when it is not being kept.
+            hit = await self._lookup(context)
+            if hit is not None:
+                return hit
+            return self._result(context, await fetch(self, context, store=True), CacheStatus.MISS)
+        if fetched.from_cache or (fetched.stored and not led):
+            return self._result(context, fetched, CacheStatus.HIT)
+        return self._result(context, fetched, CacheStatus.MISS)
+
+    async def _lookup(self, context: Invocation) -> Result | None:
+        """A stored answer for the request: JSON, or an artefact file (waiting for one that
+        this process is storing right now)."""
+        key = context.request.cache_key
+        cached = await self.cache.get(key)
+        if cached is not None:
+            return self._result(context, Fetched(answer=cached), CacheStatus.HIT)
+        artefacts = self.cache.artefacts
+        if artefacts is None:
+            return None
+        await artefacts.wait_pending(key)
+        stored = await artefacts.lookup(key)
+        if stored is None:
+            return None
+        self._log_hit(context)
+        headers = dict(stored.headers) | {"content-length": str(stored.size)}
         return Result(
-            status=response.status_code,
-            content_type=content_type,
-            operation=operation.qualified_name,
-            request_id=request_id,
-            stream=stream,
+            status=200,
+            content_type=stored.content_type,
+            operation=context.operation.qualified_name,
+            request_id=context.request_id,
+            stream=await artefacts.stream(stored),
             headers=headers,
-            cache=CacheStatus.BYPASS,
-            quota=quota_status,
-            upstream_status=response.status_code,
+            cache=CacheStatus.HIT,
+            age=self._age(stored.stored_at),
+            upstream_status=200,
         )
 
-    async def _attempt(
-        self,
-        request: UpstreamRequest,
-        caller: Caller,
-        request_id: str,
-        policy: RetryPolicy,
-        quota_box: list[QuotaStatus],
-    ) -> httpx.Response:
-        quota_box.append(await self.quota.acquire(caller.client_id))
-        started = time.perf_counter()
-        response = await self.upstream.send(request)
-        log.info(
-            "upstream %s %s -> %s in %.1f ms", request.method, request.url, response.status_code,
-            (time.perf_counter() - started) * 1000,
-            extra={"request_id": request_id, "upstream_status": response.status_code},
-        )  # fmt: skip
-        if response.status_code in policy.statuses and policy.attempts > 1:
-            body = await self._read_bounded(response, request)
-            headers = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
-            raise RetryableStatus(
-                response.status_code, body, headers, parse_retry_after(headers.get("retry-after"))
-            )
-        return response
+    async def _fetch_held(self, context: Invocation) -> Fetched:
+        """Across processes (Redis), one replica calls; the others find its stored answer."""
+        key = context.request.cache_key
+        async with self.cache.hold(key):
+            # Looked up again under the hold: another process (another replica, or another
+            # `iocgate call` on this host) may have stored the answer since our first look.
+            cached = await self.cache.get(key)
+            if cached is not None:
+                return Fetched(answer=cached, from_cache=True)
+            return await fetch(self, context, store=True)
 
-    async def _read_bounded(self, response: httpx.Response, request: UpstreamRequest) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_json_bytes:
-                    raise PayloadTooLargeError(
-                        f"the upstream answer to {request.operation} is larger than "
-                        f"{self.max_json_bytes} bytes, the limit for JSON bodies"
-                    )
-                chunks.append(chunk)
-        except httpx.HTTPError as exc:
-            raise UpstreamUnavailableError(
-                f"the upstream answer to {request.operation} was cut short "
-                f"({type(exc).__name__}); try again"
-            ) from None
-        finally:
-            await response.aclose()
-        return b"".join(chunks)
+    def _result(self, context: Invocation, fetched: Fetched, cache: CacheStatus) -> Result:
+        if fetched.stream is not None:
+            return fetched.stream
+        assert fetched.answer is not None
+        age = None
+        if cache is CacheStatus.HIT:
+            self._log_hit(context)
+            age = self._age(fetched.answer.stored_at)
+        checked = cache is CacheStatus.HIT or fetched.stored  # stored bodies were parsed once
+        quota = None if cache is CacheStatus.HIT else fetched.quota  # a hit spent nothing
+        return self._json_result(
+            context.operation, context.output_parameters, fetched.answer, context.request_id,
+            cache, age, quota, checked=checked,
+        )  # fmt: skip
+
+    def _age(self, stored_at: float) -> int:
+        return max(0, int(self.clock() - stored_at))
+
+    def _log_hit(self, context: Invocation) -> None:
+        log.info(
+            "cache hit %s %s", context.request.operation, context.request.url,
+            extra={"request_id": context.request_id, "cache": "HIT"},
+        )  # fmt: skip
 
     def _json_result(
         self,
@@ -300,6 +277,8 @@ class Engine:
         cache: CacheStatus,
         age: int | None,
         quota: QuotaStatus | None,
+        *,
+        checked: bool = False,
     ) -> Result:
         headers = {k: v for k, v in stored.headers if k in PASSED_HEADERS and k != "content-length"}
         common: dict[str, Any] = {
@@ -312,7 +291,7 @@ class Engine:
             "quota": quota,
             "upstream_status": stored.status,
         }
-        if cache is CacheStatus.HIT and is_passthrough(output_parameters):
+        if checked and is_passthrough(output_parameters):
             # Stored bodies were checked as JSON when stored: serve the bytes, parse on demand.
             return Result(content_type="application/json", json_body=stored.body, **common)
         try:
