@@ -34,7 +34,7 @@ from iocgate.engine.result import CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy
 from iocgate.engine.upstream import UpstreamClient
 from iocgate.engine.writes import WritePolicy
-from iocgate.errors import NotFoundError
+from iocgate.errors import IocgateError, NotFoundError
 
 __all__ = ["CacheMode", "CachePolicy", "Caller", "Engine", "LoadedCapability"]
 
@@ -161,6 +161,28 @@ class Engine:
     ) -> Result:
         """Invoke ``operation`` with ``arguments`` (already mapped from the adapter's ``with``)."""
         caller = caller or Caller()
+        self.observer.invocation_started(caller.adapter, operation.name)
+        started = time.perf_counter()
+        status, cache = 500, "-"
+        try:
+            result = await self._invoke(operation, arguments, call, caller)
+            status, cache = result.status, result.cache.value
+            return result
+        except IocgateError as exc:
+            status = exc.status
+            raise
+        finally:
+            self.observer.invocation_finished(
+                caller.adapter, operation.name, status, cache, time.perf_counter() - started
+            )
+
+    async def _invoke(
+        self,
+        operation: Operation,
+        arguments: Mapping[str, object],
+        call: ExposedCall | None,
+        caller: Caller,
+    ) -> Result:
         hints = call.hints if call else None
         self.writes.check(operation, hints)
         request = self.build_request(operation, arguments)
