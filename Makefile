@@ -24,9 +24,12 @@ test: $(STAMP) system-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
-## system-deps: the servers and tools the suite needs (redis-server, ...), installed when missing
+## system-deps: the servers and tools the suite needs, installed when missing:
+## redis-server and chromium (Debian packages), Node 22 + MCP conformance suite + Inspector (npm)
 system-deps:
 	@scripts/ensure-system-deps.sh
+	@scripts/ensure-chromium.sh
+	@scripts/ensure-node22.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests

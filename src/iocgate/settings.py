@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -82,6 +83,14 @@ _ENV = {
     "IOCGATE_STATE_DIR": "state_dir",
     "IOCGATE_LOG_FORMAT": "log_format",
     "IOCGATE_LOG_LEVEL": "log_level",
+    "IOCGATE_CACHE_TTL": "cache_ttl",
+    "IOCGATE_NOT_FOUND_TTL": "not_found_ttl",
+    "IOCGATE_ARTEFACT_MAX_BYTES": "artefact_cache_max_bytes",
+    "IOCGATE_QUOTA_WAIT": "quota_wait",
+    "IOCGATE_RETRY_ATTEMPTS": "retry_attempts",
+    "IOCGATE_RETRY_TIMEOUT": "retry_timeout",
+    "IOCGATE_CONNECT_TIMEOUT": "connect_timeout",
+    "IOCGATE_READ_TIMEOUT": "read_timeout",
 }
 
 # [section] key in the TOML config -> Settings field
@@ -148,13 +157,93 @@ def _convert(name: str, value: Any) -> Any:
     if name == "tokens":
         items = value.split(",") if isinstance(value, str) else list(value)
         return tuple(t.strip() for t in items if str(t).strip())
-    if name in ("rest_port", "mcp_port", "retry_attempts", "artefact_cache_max_bytes"):
+    if name in ("rest_port", "mcp_port"):
         return None if value is None else int(value)
-    if name in ("cache_ttl", "not_found_ttl", "quota_wait", "retry_timeout", "drain_seconds"):
+    if name == "drain_seconds":
         return float(value)
-    if name == "operation_ttls":
-        return {str(k): float(v) for k, v in dict(value).items()}
+    if name in _RESILIENCE:
+        return _RESILIENCE[name](name, value)
     return value
+
+
+# Cache, quota and retry settings: checked here so that a typo fails at start-up, naming the
+# setting, instead of at the first request.
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-z]*)$")
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_SIZES = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+}
+_BACKENDS = ("sqlite", "memory", "off")
+
+
+def _seconds(name: str, value: Any) -> float:
+    """Seconds as a number or with a unit: ``600``, ``"10m"``, ``"30d"``."""
+    match = _DURATION.match(str(value).strip().lower())
+    if match is None or isinstance(value, bool):
+        raise InvalidArgumentError(
+            f"setting {name}: {value!r} is not a duration (seconds, or e.g. '10m', '2h', '30d')"
+        )
+    return float(match[1]) * _UNITS[match[2] or "s"]
+
+
+def _size(name: str, value: Any) -> int:
+    """Bytes as a number or with a unit: ``536870912``, ``"512MiB"``, ``"1GB"``."""
+    match = _SIZE.match(str(value).strip().lower())
+    if match is None or match[2] not in _SIZES or isinstance(value, bool):
+        raise InvalidArgumentError(
+            f"setting {name}: {value!r} is not a size (bytes, or e.g. '512MiB', '1GB'; 0: off)"
+        )
+    return int(float(match[1]) * _SIZES[match[2]])
+
+
+def _attempts(name: str, value: Any) -> int:
+    try:
+        attempts = int(value)
+    except (TypeError, ValueError):
+        attempts = 0
+    if attempts < 1:
+        raise InvalidArgumentError(f"setting {name}: {value!r} must be a whole number >= 1")
+    return attempts
+
+
+def _backend(name: str, value: Any) -> str:
+    text = str(value).strip()
+    if text.lower() in _BACKENDS:
+        return text.lower()
+    if text.startswith(("redis://", "rediss://", "unix://")):
+        return text
+    raise InvalidArgumentError(
+        f"setting {name}: {value!r} is not a cache backend "
+        "(sqlite, memory, off, or a redis://host:port/db URL)"
+    )
+
+
+def _operation_ttls(name: str, value: Any) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentError(f"setting {name}: expected a table of operation = seconds")
+    return {str(k): _seconds(f"{name}.{k}", v) for k, v in value.items()}
+
+
+_RESILIENCE: dict[str, Any] = {
+    "cache": _backend,
+    "cache_ttl": _seconds,
+    "not_found_ttl": _seconds,
+    "operation_ttls": _operation_ttls,
+    "artefact_cache_max_bytes": _size,
+    "quota_wait": _seconds,
+    "retry_attempts": _attempts,
+    "retry_timeout": _seconds,
+    "connect_timeout": _seconds,
+    "read_timeout": _seconds,
+}
 
 
 def load_settings(

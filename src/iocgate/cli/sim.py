@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import socket
 import sys
@@ -19,6 +20,7 @@ from iocgate.sim import (
     build_corpus,
     create_app,
 )
+from iocgate.sim.faults import QuietSimulatedResets
 
 __all__ = ["sim"]
 
@@ -183,6 +185,8 @@ def _serve(settings: SimSettings, host: str, port: int, *, as_json: bool) -> Non
     except OSError as error:
         sock.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    # Listening now (uvicorn would only later) makes the printed URL connectable at once.
+    sock.listen(2048)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     origin = f"http://{shown}:{bound}"
@@ -193,7 +197,9 @@ def _serve(settings: SimSettings, host: str, port: int, *, as_json: bool) -> Non
         click.echo(json.dumps({"url": f"{origin}/api/v3", "origin": origin, "keys": keys}))
         sys.stdout.flush()
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)  # configures uvicorn's loggers, so filter after this
+    logging.getLogger("uvicorn.error").addFilter(QuietSimulatedResets())
+    server.run(sockets=[sock])
 
 
 def _banner(settings: SimSettings, corpus: Corpus, origin: str) -> None:

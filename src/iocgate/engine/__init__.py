@@ -1,18 +1,35 @@
 """The engine: one invocation path from (operation, arguments) to an upstream `Result`."""
 
-from iocgate.engine.cache import Cache, CachedResponse, NullCache
+from iocgate.engine.artefact_cache import ArtefactCache, StoredArtefact
+from iocgate.engine.backends import (
+    describe_store,
+    is_redis,
+    open_budget_store,
+    open_cache,
+    open_quota,
+)
+from iocgate.engine.budget import Budget, Window, WindowUsage, parse_budget
+from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
+from iocgate.engine.flight import SingleFlight
 from iocgate.engine.hooks import Plugin, Plugins
-from iocgate.engine.invoke import CacheMode, CachePolicy, Caller, Engine, LoadedCapability
+from iocgate.engine.invoke import CacheMode, Caller, Engine, LoadedCapability
 from iocgate.engine.mapping import apply_output_mapping
+from iocgate.engine.memory_cache import MemoryCache
 from iocgate.engine.observer import NullObserver, Observer
-from iocgate.engine.quota import Quota, UnlimitedQuota
+from iocgate.engine.quota import BudgetQuota, BudgetStore, MemoryBudgetStore, Quota, UnlimitedQuota
+from iocgate.engine.redis_store import RedisBudgetStore, RedisCache, connect_redis
 from iocgate.engine.request import UpstreamRequest, build_upstream_request, redact
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy
+from iocgate.engine.sqlite_store import SqliteBudgetStore, SqliteCache, SqliteDatabase
 from iocgate.engine.upstream import UpstreamClient, UpstreamSettings
 from iocgate.engine.writes import WritePolicy
 
 __all__ = [
+    "ArtefactCache",
+    "Budget",
+    "BudgetQuota",
+    "BudgetStore",
     "ByteStream",
     "Cache",
     "CacheMode",
@@ -22,6 +39,8 @@ __all__ = [
     "Caller",
     "Engine",
     "LoadedCapability",
+    "MemoryBudgetStore",
+    "MemoryCache",
     "NullCache",
     "NullObserver",
     "Observer",
@@ -29,14 +48,30 @@ __all__ = [
     "Plugins",
     "Quota",
     "QuotaStatus",
+    "RedisBudgetStore",
+    "RedisCache",
     "Result",
     "RetryPolicy",
+    "SingleFlight",
+    "SqliteBudgetStore",
+    "SqliteCache",
+    "SqliteDatabase",
+    "StoredArtefact",
     "UnlimitedQuota",
     "UpstreamClient",
     "UpstreamRequest",
     "UpstreamSettings",
+    "Window",
+    "WindowUsage",
     "WritePolicy",
     "apply_output_mapping",
     "build_upstream_request",
+    "connect_redis",
+    "describe_store",
+    "is_redis",
+    "open_budget_store",
+    "open_cache",
+    "open_quota",
+    "parse_budget",
     "redact",
 ]

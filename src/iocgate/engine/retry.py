@@ -1,28 +1,38 @@
 """Retries with exponential backoff and jitter (stamina), honouring ``Retry-After``.
 
-Only 429, 503, 504 and transport errors are retried, and only for idempotent operations; the
-whole loop is bounded in attempts and in total time (30 s by default, ARCHITECTURE: bounds).
+Only 429, 503, 504, transport errors and bodies cut short are retried, and only for idempotent
+operations; other 4xx never are. The loop is bounded in attempts and in time: no wait starts
+that would end after ``timeout`` (30 s by default, ARCHITECTURE: bounds), counted from the
+first attempt's send, so the first quota wait does not eat the retry budget. A ``Retry-After``
+longer than what is left ends the loop at once and the last answer goes back to the client.
+
+Backoffs are returned by our own hook (stamina calls them custom backoffs), which keeps the
+deadline exact; ``stamina.set_testing(True, attempts=N, cap=True)`` turns every wait into 0.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import random
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import stamina
 
 from iocgate.errors import UpstreamTimeoutError, UpstreamUnavailableError
 
-__all__ = ["RetryPolicy", "RetryableStatus", "parse_retry_after", "with_retries"]
+__all__ = ["RetryBudget", "RetryPolicy", "RetryableStatus", "parse_retry_after", "with_retries"]
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """How often and how long to retry; ``attempts=1`` means never."""
+
     attempts: int = 5
     timeout: float = 30.0
     wait_initial: float = 0.5
@@ -33,6 +43,11 @@ class RetryPolicy:
     @classmethod
     def disabled(cls) -> RetryPolicy:
         return cls(attempts=1)
+
+    def backoff(self, retry: int) -> float:
+        """The wait before retry number ``retry`` (1-based): exponential, capped, jittered."""
+        jitter = random.uniform(0, self.wait_jitter) if self.wait_jitter else 0.0  # noqa: S311
+        return min(self.wait_max, self.wait_initial * 2.0 ** (retry - 1) + jitter)
 
 
 class RetryableStatus(Exception):
@@ -48,6 +63,24 @@ class RetryableStatus(Exception):
         self.retry_after = retry_after
 
 
+@dataclass
+class RetryBudget:
+    """The time the retries may take; the clock starts with the first send (`start`)."""
+
+    timeout: float
+    clock: Callable[[], float] = time.monotonic
+    started: float | None = field(default=None)
+
+    def start(self) -> None:
+        if self.started is None:
+            self.started = self.clock()
+
+    def remaining(self) -> float:
+        if self.started is None:
+            return self.timeout
+        return self.timeout - (self.clock() - self.started)
+
+
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
     if not value:
@@ -59,33 +92,53 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # "-0000" dates parse naive; HTTP dates are GMT (RFC 9110)
+        when = when.replace(tzinfo=dt.UTC)
     now = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
-def _backoff_hook(policy: RetryPolicy) -> Callable[[Exception], bool | float]:
+def is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, RetryableStatus | UpstreamUnavailableError | UpstreamTimeoutError)
+
+
+def backoff_hook(policy: RetryPolicy, budget: RetryBudget) -> Callable[[Exception], bool | float]:
+    """Decide after a failed attempt: False to stop, else the seconds to wait."""
+    retries = 0
+
     def hook(exc: Exception) -> bool | float:
-        if isinstance(exc, RetryableStatus):
-            if exc.retry_after is not None:
-                # A wait longer than the whole budget cannot succeed: give the answer back now.
-                return exc.retry_after if exc.retry_after <= policy.timeout else False
-            return True
-        return isinstance(exc, UpstreamUnavailableError | UpstreamTimeoutError)
+        nonlocal retries
+        if not is_retryable(exc):
+            return False
+        retries += 1
+        budget.start()  # in case the attempt did not (it failed before sending)
+        wait = policy.backoff(retries)
+        if isinstance(exc, RetryableStatus) and exc.retry_after is not None:
+            wait = exc.retry_after
+        # A wait that would end past the deadline cannot help: give the last answer back now.
+        return wait if wait < budget.remaining() else False
 
     return hook
 
 
-async def with_retries(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]]) -> T:
-    """Run ``attempt`` until it succeeds, a non-retryable error occurs or the budget ends."""
+async def with_retries(
+    policy: RetryPolicy,
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    budget: RetryBudget | None = None,
+) -> T:
+    """Run ``attempt`` until it succeeds, a non-retryable error occurs or the budget ends.
+
+    ``attempt`` calls ``budget.start()`` when it sends; at the latest, the clock starts when
+    the first attempt fails.
+    """
     if policy.attempts <= 1:
         return await attempt()
+    budget = budget or RetryBudget(policy.timeout)
     async for retry_attempt in stamina.retry_context(
-        on=_backoff_hook(policy),
+        on=backoff_hook(policy, budget),
         attempts=policy.attempts,
-        timeout=policy.timeout,
-        wait_initial=policy.wait_initial,
-        wait_max=policy.wait_max,
-        wait_jitter=policy.wait_jitter,
+        timeout=None,  # the hook enforces the deadline, so that no wait overshoots it
     ):
         with retry_attempt:
             return await attempt()

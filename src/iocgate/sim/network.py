@@ -88,7 +88,9 @@ def _conversation(rng: Random, url: str, user_agent: str) -> dict[str, Any]:
         conversation["response_status_code"] = status
         conversation["response_headers"] = {
             "Server": rng.choice(_SERVERS),
-            "Content-Type": rng.choice(("text/html", "application/octet-stream", "application/json")),
+            "Content-Type": rng.choice(
+                ("text/html", "application/octet-stream", "application/json")
+            ),
             "Date": "Tue, 27 Feb 2024 04:08:28 GMT",
             "Content-Length": str(rng.randint(0, 90_000)),
         }
@@ -109,7 +111,10 @@ def _tls(rng: Random, name: str, ja3: str) -> dict[str, Any]:
 
 
 def _ids_alerts(
-    rng: Random, traffic: list[dict[str, Any]], urls: list[str], addresses: dict[str, tuple[str, ...]]
+    rng: Random,
+    traffic: list[dict[str, Any]],
+    urls: list[str],
+    addresses: dict[str, tuple[str, ...]],
 ) -> list[dict[str, Any]]:
     alerts = []
     for url in urls:

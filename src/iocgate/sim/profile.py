@@ -62,9 +62,18 @@ _EXTENSIONS = {"windows": ".exe", "linux": "", "macos": "", "android": ".apk"}
 _PATHS = ("/", "/gate.php", "/api/v1/check", "/update.bin", "/panel/upload.php", "/cfg.json")
 
 
-def build_profile(rng: Random, sha256: str, platform: str, *, scale: int) -> FileProfile:
+def build_profile(
+    rng: Random,
+    sha256: str,
+    platform: str,
+    *,
+    scale: int,
+    malicious: bool | None = None,
+    min_signatures: int = 3,
+) -> FileProfile:
     """Invent a sample's behaviour; the same `rng` state always gives the same profile."""
-    malicious = rng.random() < 0.8
+    drawn = rng.random() < 0.8
+    malicious = drawn if malicious is None else malicious
     family = rng.choice(FAMILIES) if malicious else None
     word = rng.choice(WORDS)
     sample_name = f"{word}_{rng.randint(1000, 9999)}{_EXTENSIONS[platform]}"
@@ -77,7 +86,11 @@ def build_profile(rng: Random, sha256: str, platform: str, *, scale: int) -> Fil
         if rng.random() < 0.7
     )
     raw = tuple(
-        (_ip_maybe_unknown(rng), rng.choice((4444, 8080, 587, 1337, 8443)), rng.choice(("TCP", "UDP")))
+        (
+            _ip_maybe_unknown(rng),
+            rng.choice((4444, 8080, 587, 1337, 8443)),
+            rng.choice(("TCP", "UDP")),
+        )
         for _ in range(rng.randint(0, 2 + scale // 50))
     )
     embedded_hosts = tuple(
@@ -85,16 +98,21 @@ def build_profile(rng: Random, sha256: str, platform: str, *, scale: int) -> Fil
     )
     embedded_ips = tuple(sandbox_ip(rng) for _ in range(rng.randint(1, 3)))
     embedded_urls = tuple(f"http://{name}/{rng.choice(WORDS)}.php" for name in embedded_hosts[:2])
-    dropped = tuple(_dropped(rng, platform, index) for index in range(rng.randint(1, 3 + scale // 25)))
+    dropped = tuple(
+        _dropped(rng, platform, index) for index in range(rng.randint(1, 3 + scale // 25))
+    )
     pool = signatures_for(platform)
-    signatures = tuple(pick_some(rng, pool, min(3, len(pool)), 6 + scale // 5)) if malicious else ()
+    low = min(min_signatures, len(pool))
+    signatures = tuple(pick_some(rng, pool, low, max(low, 6 + scale // 5))) if malicious else ()
     mutexes = tuple(f"Global\\{guid(rng)[1:-1].lower()}" for _ in range(rng.randint(1, 3)))
     return FileProfile(
         sha256=sha256,
         platform=platform,
         sample_name=sample_name,
         family=family,
-        verdict=rng.choice(("MALWARE", "TROJAN")) if malicious else rng.choice(("CLEAN", "UNKNOWN_VERDICT")),
+        verdict=rng.choice(("MALWARE", "TROJAN"))
+        if malicious
+        else rng.choice(("CLEAN", "UNKNOWN_VERDICT")),
         scale=scale,
         hosts=hosts,
         urls=urls,
@@ -153,7 +171,7 @@ def _dropped(rng: Random, platform: str, index: int) -> DroppedFile:
     elif platform == "macos":
         path, kind = f"/Users/user/Library/Application Support/{name}/{name}", "MACH_O"
     else:
-        path, kind = f"/tmp/.{name}", "ELF"
+        path, kind = f"/tmp/.{name}", "ELF"  # noqa: S108 - a path inside the simulated sandbox
     return DroppedFile(
         path=path,
         sha256=hashlib.sha256(content).hexdigest(),

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from iocgate.capability import Capability, Operation
 from iocgate.engine import Plugin
+from iocgate.virustotal import artefacts, shaping
 from iocgate.virustotal.ids import BEHAVIOUR_RELATIONSHIPS, check_arguments, schema_for
 
 __all__ = ["VirusTotalPlugin"]
@@ -34,3 +35,15 @@ class VirusTotalPlugin(Plugin):
 
     def argument_schema(self, operation: Operation, name: str) -> dict[str, Any]:
         return schema_for(operation.path, name, self.relationships)
+
+    def shape_for_context(
+        self, operation: Operation, data: Any, *, budget_bytes: int, section: str | None
+    ) -> Any:
+        """Most severe first; for an overview also the valuable attributes first (shaping.py)."""
+        return shaping.shape_for_context(operation.path, data, section=section)
+
+    def summarize_artefact(
+        self, operation: Operation, content_type: str, head: bytes
+    ) -> dict[str, Any]:
+        """HTML text, pcap names and flows, or the files in a zip (artefacts.py)."""
+        return artefacts.summarize_artefact(operation.path, content_type, head)

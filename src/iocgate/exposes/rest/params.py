@@ -15,11 +15,13 @@ import re
 import uuid
 from urllib.parse import parse_qsl
 
+from starlette.types import Scope
+
 from iocgate.capability import RestRoute
 from iocgate.engine import CacheMode
 from iocgate.errors import InvalidArgumentError
 
-__all__ = ["cache_mode", "inbound_arguments", "request_id"]
+__all__ = ["cache_mode", "header_value", "inbound_arguments", "request_id"]
 
 # Sane ids only: they are echoed in a header and written to logs.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:+=/~-]{1,128}")
@@ -32,9 +34,7 @@ def inbound_arguments(
     if not query_string:
         return dict(path_values)
     try:
-        pairs = parse_qsl(
-            query_string.decode("latin-1"), keep_blank_values=True, errors="strict"
-        )
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         raise InvalidArgumentError("the query string is not valid UTF-8 once decoded") from None
     allowed = {p.name for p in route.parameters if p.location == "query"}
@@ -69,3 +69,11 @@ def request_id(sent: str | None) -> str:
     if sent and _REQUEST_ID.fullmatch(sent):
         return sent
     return uuid.uuid4().hex
+
+
+def header_value(scope: Scope, name: bytes) -> str | None:
+    """The first value of the (lower-case) header ``name``, without building a `Headers`."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

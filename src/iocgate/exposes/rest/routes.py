@@ -4,7 +4,8 @@ Routes are matched by specificity, not declaration order: at the first segment w
 templates differ, a literal beats a parameter, so ``/v1/file_behaviours/{sandbox_id}/evtx`` is
 always the artefact and never the relationship named "evtx". The most specific template that
 fits the path owns it; a method it does not declare is a 405, not a fall-through to a less
-specific template.
+specific template. HEAD is not implied by GET here: it would spend an upstream call (and quota)
+for headers only.
 """
 
 from __future__ import annotations

@@ -1,0 +1,90 @@
+"""Choosing the cache and the quota store from a backend name (``--cache``) and a state dir.
+
+| backend        | answers                  | artefact files       | quota counters        |
+|----------------|--------------------------|----------------------|-----------------------|
+| ``sqlite``     | ``<state>/iocgate.sqlite3`` | ``<state>/artefacts`` | the same SQLite file |
+| ``redis://..`` | Redis (shared)           | ``<state>/artefacts`` | Redis (shared)        |
+| ``memory``     | this process             | not kept             | this process          |
+| ``off``        | not kept                 | not kept             | the SQLite file       |
+
+With ``off`` the counters still live in the state dir: separate ``iocgate call`` runs on one
+public key must share the budget whether or not answers are cached.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from iocgate.engine.artefact_cache import ArtefactCache
+from iocgate.engine.budget import parse_budget
+from iocgate.engine.cache import Cache, NullCache
+from iocgate.engine.memory_cache import MemoryCache
+from iocgate.engine.quota import BudgetQuota, BudgetStore, MemoryBudgetStore, UnlimitedQuota
+from iocgate.engine.redis_store import RedisBudgetStore, RedisCache, connect_redis
+from iocgate.engine.sqlite_store import SqliteBudgetStore, SqliteCache, SqliteDatabase
+
+__all__ = ["describe_store", "is_redis", "open_budget_store", "open_cache", "open_quota"]
+
+ARTEFACT_DIR = "artefacts"
+
+
+def is_redis(backend: str) -> bool:
+    return backend.startswith(("redis://", "rediss://", "unix://"))
+
+
+def open_cache(
+    backend: str,
+    state_dir: Path,
+    *,
+    artefact_max_bytes: int,
+    clock: Callable[[], float] = time.time,
+) -> Cache:
+    """The cache for ``backend``; nothing is opened until first use. ``clock`` (wall time)
+    decides expiry; Redis expires keys on its own clock."""
+    artefacts = None
+    if artefact_max_bytes > 0:
+        artefacts = ArtefactCache(state_dir / ARTEFACT_DIR, artefact_max_bytes, clock=clock)
+    if is_redis(backend):
+        return RedisCache(connect_redis(backend), artefacts=artefacts)
+    if backend == "sqlite":
+        database = SqliteDatabase.in_directory(state_dir)
+        return SqliteCache(database, artefacts=artefacts, clock=clock)
+    if backend == "memory":
+        return MemoryCache(clock=clock)
+    return NullCache()
+
+
+def open_budget_store(backend: str, state_dir: Path) -> BudgetStore:
+    """Where quota counters live for ``backend`` (see the table above)."""
+    if is_redis(backend):
+        return RedisBudgetStore(connect_redis(backend))
+    if backend == "memory":
+        return MemoryBudgetStore()
+    return SqliteBudgetStore(SqliteDatabase.in_directory(state_dir))
+
+
+def open_quota(
+    spec: str,
+    backend: str,
+    state_dir: Path,
+    *,
+    max_wait: float = 30.0,
+    minute_seconds: float = 60.0,
+) -> BudgetQuota | UnlimitedQuota:
+    """The quota for a ``--quota`` spec; raises `InvalidArgumentError` for a bad spec."""
+    budget = parse_budget(spec, minute_seconds=minute_seconds)
+    if budget.is_unlimited:
+        return UnlimitedQuota()
+    return BudgetQuota(budget, open_budget_store(backend, state_dir), max_wait=max_wait)
+
+
+def describe_store(backend: str, state_dir: Path) -> str:
+    """Where the quota counters are, in words (for the ``quota`` command)."""
+    if is_redis(backend):
+        scheme, _, rest = backend.partition("://")
+        return f"{scheme}://{rest.rpartition('@')[2]}"  # never the password
+    if backend == "memory":
+        return "this process only (--cache memory)"
+    return str(state_dir / "iocgate.sqlite3")

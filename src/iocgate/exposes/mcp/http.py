@@ -1,0 +1,82 @@
+"""MCP over streamable HTTP at ``/mcp``: stateless, JSON responses, Host/Origin checked.
+
+A hand-built session manager has no DNS-rebinding guard unless given security settings, and
+Starlette does not run a mounted sub-app's lifespan, so this app runs ``manager.run()`` in its
+own lifespan (both verified in reference/mcp-stack.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from mcp.server import Server
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from iocgate.exposes.mcp.options import McpOptions
+
+__all__ = ["MCP_PATH", "create_mcp_app"]
+
+MCP_PATH = "/mcp"
+
+
+class DemoHeaderMiddleware:
+    """Adds ``X-Iocgate-Demo: true`` to every response (ARCHITECTURE: demo mode)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Iocgate-Demo"] = "true"
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
+async def _healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_mcp_app(server: Server[Any], options: McpOptions) -> Starlette:
+    """A Starlette app serving ``server`` at ``/mcp`` (and ``/healthz``)."""
+    manager = StreamableHTTPSessionManager(
+        app=server,
+        stateless=True,
+        json_response=True,
+        security_settings=TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=list(options.allowed_hosts),
+            allowed_origins=list(options.allowed_origins),
+        ),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with manager.run():
+            yield
+
+    app = Starlette(
+        routes=[
+            # A Route, not a Mount: "/mcp" must not redirect to "/mcp/".
+            Route(MCP_PATH, StreamableHTTPASGIApp(manager)),
+            Route("/healthz", _healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    if options.demo:
+        app.add_middleware(DemoHeaderMiddleware)
+    return app

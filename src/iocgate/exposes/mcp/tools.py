@@ -1,0 +1,239 @@
+"""MCP tools from the capability's spec: names, annotations, input and output JSON Schemas.
+
+Input schemas come from each tool's parameters (type, required, description) plus what the
+capability's plugins know about an argument (patterns, enums, bounds); every tool also takes
+``section`` and ``offset`` to page through an answer that was condensed to fit the context.
+Each tool's validator is compiled once, on its first call (validation.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import mcp_types as types
+
+from iocgate.capability import ToolSpec
+from iocgate.engine import LoadedCapability
+from iocgate.exposes.mcp.options import ExtraTool
+from iocgate.exposes.mcp.validation import ArgumentValidator
+
+__all__ = [
+    "OFFSET_ARGUMENT",
+    "OUTPUT_SCHEMA",
+    "SECTION_ARGUMENT",
+    "ToolEntry",
+    "build_tool_table",
+    "has_paging",
+]
+
+SECTION_ARGUMENT = "section"
+OFFSET_ARGUMENT = "offset"
+
+_SECTION_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 512,
+    "description": (
+        "Read more of an answer that was condensed to fit the context: a `section` listed in "
+        "the result's `_iocgate.trimmed` (a JSON Pointer such as "
+        "/data/attributes/registry_keys_opened), or a field name that occurs once in the "
+        "answer (e.g. registry_keys_opened)."
+    ),
+}
+_OFFSET_SCHEMA: dict[str, Any] = {
+    "type": "integer",
+    "minimum": 0,
+    "description": (
+        "With `section`: the index of the first item to return (the `shown` count of a "
+        "trimmed section, or a page's `next_offset`). Default 0."
+    ),
+}
+
+_TRIM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "section": {"type": "string"},
+        "shown": {"type": "integer", "minimum": 0},
+        "total": {"type": "integer", "minimum": 0},
+        "unit": {"enum": ["items", "keys", "characters"]},
+    },
+    "required": ["section", "shown", "total"],
+}
+
+#: Truthful but permissive: the upstream's JSON object (a non-object answer is wrapped as
+#: ``{"result": ...}``), an ``artefact`` description, or an ``error``; ``_iocgate`` explains
+#: how an answer was condensed or paged.
+OUTPUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "The upstream's JSON answer; for bytes (pcap, evtx, memdump, html) an `artefact` "
+        "object with size, sha256, a digest and a link; `_iocgate` appears when the answer "
+        "was condensed to fit the context or is one page of a section."
+    ),
+    "properties": {
+        "_iocgate": {
+            "type": "object",
+            "properties": {
+                "shaped": {"type": "boolean"},
+                "budget_bytes": {"type": "integer"},
+                "original_bytes": {"type": "integer"},
+                "trimmed": {"type": "array", "items": _TRIM_SCHEMA},
+                "continue": {"type": "string"},
+                "full_data": {"type": "string"},
+            },
+        },
+        "artefact": {
+            "type": "object",
+            "properties": {
+                "content_type": {"type": "string"},
+                "size": {"type": "integer", "minimum": 0},
+                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "url": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "digest": {"type": "object"},
+            },
+            "required": ["content_type", "size", "sha256"],
+        },
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "hint": {"type": "string"},
+            },
+            "required": ["code", "message"],
+        },
+        "section": {"type": "string"},
+        "offset": {"type": "integer"},
+        "total": {"type": "integer"},
+        "next_offset": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+    },
+    "additionalProperties": True,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolEntry:
+    """A listed tool, its compiled validator, and what it calls (a spec tool or an extra)."""
+
+    tool: types.Tool
+    validator: ArgumentValidator
+    spec: ToolSpec | None = None
+    loaded: LoadedCapability | None = None
+    extra: ExtraTool | None = None
+
+    @property
+    def input_schema(self) -> dict[str, Any]:
+        return self.tool.input_schema
+
+
+def _title(spec: ToolSpec) -> str:
+    if spec.title:
+        return spec.title
+    first = spec.description.strip().split("\n")[0] or spec.name
+    return first if len(first) <= 80 else first[:77] + "..."
+
+
+def has_paging(spec: ToolSpec) -> bool:
+    """Whether the adapter adds ``section``/``offset`` (not when the spec uses those names)."""
+    names = {parameter.name for parameter in spec.parameters}
+    return SECTION_ARGUMENT not in names and OFFSET_ARGUMENT not in names
+
+
+def input_schema(spec: ToolSpec, loaded: LoadedCapability) -> dict[str, Any]:
+    """The JSON Schema of a spec tool's arguments, with the plugins' extra keywords."""
+    consumed_name = {
+        reference.name: target
+        for target, reference in spec.references.items()
+        if reference.name is not None
+    }
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for parameter in spec.parameters:
+        prop: dict[str, Any] = {"type": parameter.type}
+        if parameter.description:
+            prop["description"] = parameter.description
+        target = consumed_name.get(parameter.name, parameter.name)
+        prop |= loaded.plugins.argument_schema(spec.operation, target)
+        properties[parameter.name] = prop
+        if parameter.required:
+            required.append(parameter.name)
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = required
+    if has_paging(spec):
+        properties[SECTION_ARGUMENT] = dict(_SECTION_SCHEMA)
+        properties[OFFSET_ARGUMENT] = dict(_OFFSET_SCHEMA)
+        schema["dependentRequired"] = {OFFSET_ARGUMENT: [SECTION_ARGUMENT]}
+    return schema
+
+
+def _annotations(
+    read_only: bool, destructive: bool, idempotent: bool, open_world: bool
+) -> types.ToolAnnotations:
+    return types.ToolAnnotations(
+        read_only_hint=read_only,
+        destructive_hint=destructive,
+        idempotent_hint=idempotent,
+        open_world_hint=open_world,
+    )
+
+
+def _spec_entry(spec: ToolSpec, loaded: LoadedCapability) -> ToolEntry:
+    schema = input_schema(spec, loaded)
+    hints = spec.hints
+    tool = types.Tool(
+        name=spec.name,
+        title=_title(spec),
+        description=spec.description,
+        input_schema=schema,
+        output_schema=OUTPUT_SCHEMA,
+        annotations=_annotations(
+            bool(hints.readOnly),
+            bool(hints.destructive),
+            bool(hints.idempotent),
+            hints.openWorld is not False,
+        ),
+    )
+    return ToolEntry(tool, ArgumentValidator(schema), spec=spec, loaded=loaded)
+
+
+def _extra_entry(extra: ExtraTool) -> ToolEntry:
+    schema = dict(extra.input_schema)
+    tool = types.Tool(
+        name=extra.name,
+        title=extra.title,
+        description=extra.description,
+        input_schema=schema,
+        output_schema=dict(extra.output_schema or OUTPUT_SCHEMA),
+        annotations=_annotations(
+            extra.read_only, extra.destructive, extra.idempotent, extra.open_world
+        ),
+    )
+    return ToolEntry(tool, ArgumentValidator(schema), extra=extra)
+
+
+def build_tool_table(
+    capabilities: tuple[LoadedCapability, ...], extras: tuple[ExtraTool, ...]
+) -> dict[str, ToolEntry]:
+    """Every tool by name, in the order the capabilities (then the extras) declare them.
+
+    A name used twice raises ``ValueError``: a client could not tell the two apart.
+    """
+    table: dict[str, ToolEntry] = {}
+    entries = [
+        _spec_entry(spec, loaded)
+        for loaded in capabilities
+        if loaded.capability.mcp is not None
+        for spec in loaded.capability.mcp.tools
+    ]
+    entries += [_extra_entry(extra) for extra in extras]
+    for entry in entries:
+        if entry.tool.name in table:
+            raise ValueError(f"two MCP tools are named {entry.tool.name!r}")
+        table[entry.tool.name] = entry
+    return table

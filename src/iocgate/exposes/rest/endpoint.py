@@ -1,0 +1,77 @@
+"""Where a REST request becomes an upstream call: one `Engine.invoke` per matched route.
+
+path values + query -> the route's inbound arguments -> its ``with`` map -> ``engine.invoke``
+-> `Result` -> response. Errors raised on the way are rendered by `errors.py`; upstream error
+answers come back as a `Result` and pass through verbatim.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.datastructures import URL
+from starlette.types import Receive, Scope, Send
+
+from iocgate.engine import Caller, Engine
+from iocgate.errors import IocgateError, MethodNotAllowedError
+from iocgate.exposes.auth import CLIENT_ID_KEY
+from iocgate.exposes.rest.context import state_of
+from iocgate.exposes.rest.errors import iocgate_error_response
+from iocgate.exposes.rest.links import LinkRewriter
+from iocgate.exposes.rest.params import cache_mode, header_value, inbound_arguments
+from iocgate.exposes.rest.responses import result_response
+from iocgate.exposes.rest.routes import RouteMatch
+
+__all__ = ["RestEndpoint", "gateway_base_url"]
+
+
+def gateway_base_url(scope: Scope) -> str:
+    """The URL clients reach the gateway at (``Host`` header and root path honoured)."""
+    base = dict(scope)
+    base["path"] = scope.get("root_path", "") or "/"
+    base["query_string"] = b""
+    return str(URL(scope=base)).rstrip("/")
+
+
+class RestEndpoint:
+    """Serves every capability route: arguments in, `Engine.invoke`, the `Result` out."""
+
+    def __init__(self, engine: Engine, links: LinkRewriter) -> None:
+        self.engine = engine
+        self.links = links
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, found: RouteMatch) -> None:
+        route = found.route
+        if route is None:
+            allow = found.resource.allow
+            error = MethodNotAllowedError(
+                f"{found.resource.path.template} accepts {', '.join(allow)}, not {scope['method']}",
+                allow=allow,
+            )
+            await iocgate_error_response(error)(scope, receive, send)
+            return
+        state = state_of(scope)
+        rid = state.get("request_id")
+        # The bearer-auth middleware names the client; without it, the peer address does.
+        client = scope.get(CLIENT_ID_KEY) or (scope["client"][0] if scope.get("client") else None)
+        caller = Caller(
+            adapter="rest",
+            client_id=str(client) if client else None,
+            request_id=rid if isinstance(rid, str) else uuid.uuid4().hex,
+            cache_mode=cache_mode(header_value(scope, b"cache-control")),
+        )
+        try:
+            inbound = inbound_arguments(route, found.path_values, scope.get("query_string", b""))
+            result = await self.engine.invoke(
+                route.operation, route.upstream_arguments(inbound), call=route, caller=caller
+            )
+        except IocgateError as exc:
+            await iocgate_error_response(exc)(scope, receive, send)
+            return
+        response = result_response(
+            result,
+            path_values=[found.path_values[name] for name in found.resource.path.names],
+            last_literal=found.resource.path.last_literal,
+            success_body=lambda ok: self.links.rewrite_body(ok, lambda: gateway_base_url(scope)),
+        )
+        await response(scope, receive, send)

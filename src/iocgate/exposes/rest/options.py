@@ -1,0 +1,32 @@
+"""`RestOptions`: what the composition root tells the REST adapter beyond the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from starlette.routing import BaseRoute
+
+__all__ = ["RestOptions"]
+
+
+@dataclass(frozen=True)
+class RestOptions:
+    """How to build the REST app.
+
+    ``demo`` adds ``X-Iocgate-Demo: true`` to every response. ``extra_routes`` (the
+    investigation's ``/x/...``, the console at ``/``) are served after the capability's own routes
+    and before the 404 fallback; ``extra_openapi_paths`` describe them in ``/openapi.json``.
+    ``ready`` adds details to ``/readyz``; a ``"ready": False`` among them makes it answer 503.
+    JSON answers of at least ``gzip_minimum_size`` bytes are gzipped for clients that accept it.
+    """
+
+    demo: bool = False
+    extra_routes: tuple[BaseRoute, ...] = ()
+    extra_openapi_paths: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    ready: Callable[[], dict[str, Any]] | None = None
+    gzip_minimum_size: int = 1024
+    title: str = "iocgate"
+    version: str = "0"

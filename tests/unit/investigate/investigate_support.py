@@ -1,0 +1,113 @@
+"""Helpers for the investigation tests: engines on the simulator (in-process), expectations.
+
+The engine reaches the simulator through `httpx.ASGITransport` (no sockets), as unit tests do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from iocgate.capability import Capability, load_capability, resolve_binds
+from iocgate.engine import (
+    Cache,
+    Engine,
+    LoadedCapability,
+    Plugins,
+    Quota,
+    RetryPolicy,
+    UpstreamClient,
+)
+from iocgate.sim import DEMO_PRIVILEGED_KEY, SimFile
+from iocgate.virustotal import DEFAULT_CAPABILITY, VirusTotalPlugin
+
+SIM_BASE = "http://sim.test/api/v3"
+
+
+def sim_engine(
+    app: Any,
+    *,
+    capability: Capability | None = None,
+    cache: Cache | None = None,
+    quota: Quota | None = None,
+    base: str = SIM_BASE,
+) -> Engine:
+    """An engine on the seed capability (or ``capability``) whose upstream is ``app``."""
+    capability = capability or load_capability(DEFAULT_CAPABILITY)
+    binds = resolve_binds(
+        capability.binds,
+        capability_file=capability.name,
+        environ={"VIRUSTOTAL_API_KEY": DEMO_PRIVILEGED_KEY},
+    )
+    loaded = LoadedCapability(
+        capability=capability,
+        binds=binds,
+        plugins=Plugins([VirusTotalPlugin()]),
+        base_uri=base,
+    )
+    extra: dict[str, Any] = {}
+    if cache is not None:
+        extra["cache"] = cache
+    if quota is not None:
+        extra["quota"] = quota
+    return Engine(
+        [loaded],
+        upstream=UpstreamClient(transport=httpx.ASGITransport(app=app)),
+        retry=RetryPolicy.disabled(),
+        **extra,
+    )
+
+
+def paging_capability(tmp_path: Path) -> Capability:
+    """The seed capability with ``limit`` and ``cursor`` declared on the behaviours operation
+    (VirusTotal accepts both; the seed declares only ``id``)."""
+    text = DEFAULT_CAPABILITY.read_text(encoding="utf-8")
+    anchor = re.search(
+        r"(      - name: getAllBehaviorReportsForAFile\n(?:.*\n)*?        inputParameters:\n)",
+        text,
+    )
+    assert anchor is not None, "the seed's behaviours operation moved"
+    extra = (
+        "        - name: limit\n          in: query\n          type: integer\n"
+        "          required: false\n          description: Reports per page (1-40)\n"
+        "        - name: cursor\n          in: query\n          type: string\n"
+        "          required: false\n          description: Continuation cursor\n"
+    )
+    patched = text[: anchor.end()] + extra + text[anchor.end() :]
+    path = tmp_path / "paging-capability.yaml"
+    path.write_text(patched, encoding="utf-8")
+    return load_capability(path)
+
+
+def attribute_union(sim_file: SimFile, name: str) -> list[Any]:
+    """Every item of attribute ``name`` over the file's reports, in report order."""
+    return [item for report in sim_file.reports for item in report.attributes.get(name, [])]
+
+
+def technique_ids(sim_file: SimFile) -> set[str]:
+    """The ATT&CK technique ids the simulator put in the file's reports."""
+    return {entry["id"] for entry in attribute_union(sim_file, "mitre_attack_techniques")}
+
+
+def sandboxes_with(sim_file: SimFile, technique_id: str) -> set[str]:
+    """The sandboxes whose reports list ``technique_id``."""
+    return {
+        report.sandbox_name
+        for report in sim_file.reports
+        if any(
+            e["id"] == technique_id for e in report.attributes.get("mitre_attack_techniques", [])
+        )
+    }
+
+
+def hostnames(sim_file: SimFile) -> set[str]:
+    """Every hostname the sandboxes looked up."""
+    return {lookup["hostname"] for lookup in attribute_union(sim_file, "dns_lookups")}
+
+
+def values(items: Iterable[Any], key: str = "value") -> list[Any]:
+    return [getattr(item, key) for item in items]

@@ -1,0 +1,155 @@
+"""REST routes ``/x/investigate/{id}``: each view, VirusTotal-shaped errors, request ids."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from iocgate.engine import BudgetQuota, Engine, MemoryBudgetStore, parse_budget
+from iocgate.sim import SimState
+from iocgate.virustotal.routes import investigation_openapi_paths, investigation_routes
+from tests.unit.investigate.investigate_support import sim_engine
+
+
+@pytest.fixture
+async def engine(investigation_sim: Starlette) -> AsyncIterator[Engine]:
+    engine = sim_engine(investigation_sim)
+    yield engine
+    await engine.aclose()
+
+
+def client_for(engine: Engine) -> httpx.AsyncClient:
+    app = Starlette(routes=investigation_routes(engine))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw.test")
+
+
+@pytest.mark.anyio
+async def test_the_brief_route_answers_the_brief_json_and_its_cost(
+    engine: Engine, sim_state: SimState
+) -> None:
+    rich = sim_state.corpus.pick("rich")
+    async with client_for(engine) as client:
+        response = await client.get(f"/x/investigate/{rich.sha256}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    brief = response.json()
+    assert brief["file"]["sha256"] == rich.sha256
+    assert brief["verdict"]["value"] == "malicious"
+    assert response.headers["x-iocgate-upstream-calls"] == "3" == str(sim_state.count())
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("suffix", "media"),
+    [
+        ("/navigator", "application/json"),
+        ("/stix", "application/json"),
+        ("/iocs.csv", "text/csv"),
+        ("/iocs.json", "application/json"),
+        ("/report.html", "text/html"),
+        ("/report.md", "text/markdown"),
+    ],
+)
+async def test_every_export_route_answers_its_format(
+    engine: Engine, sim_state: SimState, suffix: str, media: str
+) -> None:
+    rich = sim_state.corpus.pick("rich")
+    async with client_for(engine) as client:
+        response = await client.get(f"/x/investigate/{rich.sha256}{suffix}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(media)
+    if suffix == "/navigator":
+        assert response.json()["versions"]["layer"] == "4.5"
+    if suffix == "/stix":
+        assert response.json()["type"] == "bundle"
+    if suffix == "/iocs.csv":
+        header = next(csv.reader(io.StringIO(response.text)))
+        assert header == ["type", "value", "context", "sandboxes"]
+    if suffix == "/report.html":
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.anyio
+async def test_stix_uses_its_own_media_type_when_the_client_asks_for_it(
+    engine: Engine, sim_state: SimState
+) -> None:
+    rich = sim_state.corpus.pick("rich")
+    async with client_for(engine) as client:
+        response = await client.get(
+            f"/x/investigate/{rich.sha256}/stix",
+            headers={"Accept": "application/stix+json;version=2.1"},
+        )
+    assert response.headers["content-type"] == "application/stix+json;version=2.1"
+
+
+@pytest.mark.anyio
+async def test_the_navigator_route_filters_by_sandbox_and_refuses_unknown_ones(
+    engine: Engine, sim_state: SimState
+) -> None:
+    rich = sim_state.corpus.pick("rich")
+    async with client_for(engine) as client:
+        one = await client.get(f"/x/investigate/{rich.sha256}/navigator?sandbox=CAPA")
+        bad = await client.get(f"/x/investigate/{rich.sha256}/navigator?sandbox=Nope")
+    assert one.status_code == 200
+    assert "CAPA" in json.dumps(one.json()["metadata"])
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "InvalidArgumentError"
+
+
+@pytest.mark.anyio
+async def test_a_bad_hash_is_a_400_in_virustotal_shape_with_no_upstream_call(
+    engine: Engine, sim_state: SimState
+) -> None:
+    async with client_for(engine) as client:
+        response = await client.get("/x/investigate/not-a-hash", headers={"X-Request-ID": "r-1"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"error"}
+    assert response.json()["error"]["code"] == "InvalidArgumentError"
+    assert response.headers["x-request-id"] == "r-1"
+    assert sim_state.count() == 0
+
+
+@pytest.mark.anyio
+async def test_an_unknown_file_is_a_404_not_found_error(
+    engine: Engine, sim_state: SimState
+) -> None:
+    async with client_for(engine) as client:
+        response = await client.get(f"/x/investigate/{'0' * 64}/report.html")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NotFoundError"
+    assert len(response.headers["x-request-id"]) == 32  # one was made up: none was sent
+
+
+@pytest.mark.anyio
+async def test_a_quota_spent_midway_is_a_429_with_retry_after(
+    investigation_sim: Starlette, sim_state: SimState
+) -> None:
+    quota = BudgetQuota(parse_budget("2/day"), MemoryBudgetStore(), max_wait=0)
+    engine = sim_engine(investigation_sim, quota=quota)
+    try:
+        async with client_for(engine) as client:
+            response = await client.get(f"/x/investigate/{sim_state.corpus.pick('rich').sha256}")
+    finally:
+        await engine.aclose()
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "QuotaExceededError"
+    assert int(response.headers["retry-after"]) > 0
+    assert sim_state.count() == 2  # the budget allowed two calls; the third was never sent
+
+
+@pytest.mark.anyio
+async def test_the_openapi_paths_describe_every_route(engine: Engine) -> None:
+    paths = investigation_openapi_paths()
+    assert set(paths) == {route.path for route in investigation_routes(engine)}
+    for item in paths.values():
+        operation = item["get"]
+        assert {"200", "400", "404", "429"} <= set(operation["responses"])
+        assert operation["parameters"][0]["name"] == "id"
+    ids = [item["get"]["operationId"] for item in paths.values()]
+    assert len(set(ids)) == len(ids)

@@ -1,0 +1,142 @@
+"""Artefacts over MCP: measured exactly, summarised, linked; the bytes never enter the context."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import httpx
+import mcp_types as types
+import pytest
+from starlette.applications import Starlette
+
+from iocgate.exposes.mcp import McpOptions
+from iocgate.sim import DEMO_PRIVILEGED_KEY, Corpus
+from tests.support.mcp_harness import REST_BASE, SIM_BASE, McpSession, mcp_session, text_of
+
+pytestmark = pytest.mark.anyio
+
+PCAP = "get-pcap-file-generated-during"
+HTML = "get-detailed-html-behaviour-report"
+EVTX = "get-evtx-file-generated-during"
+MEMDUMP = "get-memdump-file-generated-during"
+
+
+def _sandbox_with_artefacts(corpus: Corpus) -> str:
+    for sandbox_id in corpus.pick("rich").sandbox_ids:
+        report = corpus.find_report(sandbox_id)
+        assert report is not None
+        if report.has_pcap and report.has_evtx and report.has_memdump and report.has_html_report:
+            return sandbox_id
+    raise AssertionError("no sandbox of the rich file has every artefact")
+
+
+async def _direct(sim_app: Starlette, path: str) -> bytes:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sim_app),
+        base_url=SIM_BASE,
+        headers={"x-apikey": DEMO_PRIVILEGED_KEY},
+    ) as client:
+        response = await client.get(path)
+        assert response.status_code == 200
+        return response.content
+
+
+@pytest.mark.parametrize(
+    ("tool", "suffix"), [(PCAP, "pcap"), (HTML, "html"), (EVTX, "evtx"), (MEMDUMP, "memdump")]
+)
+async def test_an_artefact_states_the_sha256_and_size_of_exactly_the_upstream_bytes(
+    mcp: McpSession, sim_app: Starlette, corpus: Corpus, tool: str, suffix: str
+) -> None:
+    sandbox_id = _sandbox_with_artefacts(corpus)
+    result = await mcp.call(tool, {"sandbox_id": sandbox_id})
+    direct = await _direct(sim_app, f"/file_behaviours/{sandbox_id}/{suffix}")
+    assert not result.is_error, text_of(result)
+    artefact = result.structured_content["artefact"]
+    assert artefact["sha256"] == hashlib.sha256(direct).hexdigest()
+    assert artefact["size"] == len(direct)
+    assert "exactly the bytes" in artefact["bytes"]
+
+
+async def test_an_artefact_links_to_the_rest_route_that_serves_the_same_bytes(
+    mcp: McpSession, corpus: Corpus
+) -> None:
+    sandbox_id = _sandbox_with_artefacts(corpus)
+    result = await mcp.call(PCAP, {"sandbox_id": sandbox_id})
+    links = [block for block in result.content if isinstance(block, types.ResourceLink)]
+    assert len(links) == 1
+    link = links[0]
+    encoded = sandbox_id.replace(" ", "%20")
+    assert link.uri == f"{REST_BASE}/v1/file_behaviours/{encoded}/pcap"
+    assert link.size == result.structured_content["artefact"]["size"]
+    assert link.mime_type == "application/vnd.tcpdump.pcap"
+    assert result.structured_content["artefact"]["url"] == link.uri
+
+
+async def test_no_artefact_bytes_reach_the_context_even_base64_encoded(
+    mcp: McpSession, sim_app: Starlette, corpus: Corpus
+) -> None:
+    sandbox_id = _sandbox_with_artefacts(corpus)
+    result = await mcp.call(MEMDUMP, {"sandbox_id": sandbox_id})
+    direct = await _direct(sim_app, f"/file_behaviours/{sandbox_id}/memdump")
+    assert result.structured_content["artefact"]["size"] == 2 * 1024 * 1024
+    assert all(block.type in ("text", "resource_link") for block in result.content)
+    assert base64.b64encode(direct[:48]).decode() not in text_of(result)
+    assert len(text_of(result)) < 4000
+
+
+async def test_a_pcap_digest_lists_the_dns_names_the_report_resolved(
+    mcp: McpSession, corpus: Corpus
+) -> None:
+    sandbox_id = _sandbox_with_artefacts(corpus)
+    report = corpus.find_report(sandbox_id)
+    assert report is not None
+    looked_up = {lookup["hostname"].lower() for lookup in report.attributes["dns_lookups"]}
+    result = await mcp.call(PCAP, {"sandbox_id": sandbox_id})
+    digest = result.structured_content["artefact"]["digest"]
+    assert digest["format"] == "pcap"
+    assert digest["complete"] is True
+    assert set(digest["dns_names"]) == looked_up
+    assert {flow["protocol"] for flow in digest["flows"]} <= {"TCP", "UDP"}
+    sni = {tls["sni"].lower() for tls in report.attributes.get("tls", [])}
+    assert set(digest["tls_server_names"]) == sni
+
+
+async def test_an_html_digest_is_the_reports_visible_text(mcp: McpSession, corpus: Corpus) -> None:
+    sandbox_id = _sandbox_with_artefacts(corpus)
+    result = await mcp.call(HTML, {"sandbox_id": sandbox_id})
+    digest = result.structured_content["artefact"]["digest"]
+    assert digest["format"] == "html"
+    assert sandbox_id[:64] in digest["visible_text"]
+    assert "<" + "div" not in digest["visible_text"]
+    assert len(digest["visible_text"]) <= 3000
+    assert digest["visible_text_chars"] >= len(digest["visible_text"])
+
+
+async def test_an_evtx_digest_lists_the_files_in_the_zip(mcp: McpSession, corpus: Corpus) -> None:
+    sandbox_id = _sandbox_with_artefacts(corpus)
+    result = await mcp.call(EVTX, {"sandbox_id": sandbox_id})
+    digest = result.structured_content["artefact"]["digest"]
+    assert digest["format"] == "zip"
+    assert [entry["name"] for entry in digest["files"]] == [f"{sandbox_id}.evtx"]
+    assert digest["files"][0]["size"] > 0
+
+
+async def test_without_a_rest_adapter_the_artefact_says_how_to_get_the_bytes(
+    sim_app: Starlette, corpus: Corpus
+) -> None:
+    sandbox_id = _sandbox_with_artefacts(corpus)
+    async with mcp_session(sim_app, DEMO_PRIVILEGED_KEY, McpOptions()) as bare:
+        result = await bare.call(PCAP, {"sandbox_id": sandbox_id})
+    assert result.structured_content["artefact"]["url"] is None
+    assert "iocgate call" in result.structured_content["artefact"]["bytes"]
+    assert not any(isinstance(block, types.ResourceLink) for block in result.content)
+
+
+async def test_an_artefact_result_carries_cache_status_in_meta(
+    mcp: McpSession, corpus: Corpus
+) -> None:
+    result = await mcp.call(EVTX, {"sandbox_id": _sandbox_with_artefacts(corpus)})
+    assert result.meta is not None
+    assert result.meta["iocgate/cache"] in ("MISS", "BYPASS")
+    assert "iocgate/cache" not in result.structured_content
