@@ -1054,7 +1054,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 s per point, 1 repeat, 256 MiB memdump")
-    parser.add_argument("--duration", type=int, help="seconds per load point (default 5)")
+    parser.add_argument("--duration", type=int, help="seconds per load point (default 4)")
     parser.add_argument("--repeats", type=int, help="interleaved repeats per point (default 3)")
     parser.add_argument("--memdump-size", type=int, help="memdump bytes (default 1 GiB)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="simulator latency (default 0)")
@@ -1066,7 +1066,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--src", type=Path, help="import iocgate from this copy of src/ (A/B of candidate fixes)")
     args = parser.parse_args(argv)
     quick = args.quick
-    args.duration = args.duration or (1 if quick else 5)
+    args.duration = args.duration or (1 if quick else 4)
     args.repeats = args.repeats or (1 if quick else 3)
     args.memdump_size = args.memdump_size or (256 * 2**20 if quick else 2**30)
     args.memdump_repeats = 1 if quick else 3

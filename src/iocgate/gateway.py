@@ -174,7 +174,8 @@ async def _demo_upstream() -> AsyncIterator[DemoUpstream]:
     served = bind_app("simulator", app, "127.0.0.1", 0, drain_seconds=1, lifespan="off")
     state = app.state.sim
     samples = tuple(
-        (kind, state.corpus.pick(kind).sha256) for kind in ("rich", "poor", "huge", "none")
+        (kind, state.corpus.pick(kind).sha256)
+        for kind in ("rich", "poor", "huge", "hostile", "none")
     )
     url = f"http://127.0.0.1:{served.port}/api/v3"
     async with anyio.create_task_group() as group:
@@ -282,19 +283,30 @@ def uses_virustotal(gateway: Gateway) -> bool:
     )
 
 
-def rest_extras(gateway: Gateway) -> tuple[list[Any], dict[str, Any]]:
-    """Routes beyond the spec's (investigation, console) and their OpenAPI description."""
+@dataclass(frozen=True)
+class RestExtras:
+    """Routes beyond the spec's (investigation, console, metrics), their OpenAPI description,
+    and the paths that load without a token (the console page and its static files)."""
+
+    routes: tuple[Any, ...] = ()
+    openapi_paths: dict[str, Any] = field(default_factory=dict)
+    public_paths: tuple[str, ...] = ()
+    public_prefixes: tuple[str, ...] = ()
+
+
+def rest_extras(gateway: Gateway) -> RestExtras:
+    """What the VirusTotal layer adds to the REST port, when a served capability uses it."""
     if not uses_virustotal(gateway):
-        return [], {}
-    from iocgate.virustotal.console import console_routes
+        return RestExtras()
+    from iocgate.virustotal.console import PUBLIC_PATHS, PUBLIC_PREFIXES, console_routes
     from iocgate.virustotal.routes import investigation_openapi_paths, investigation_routes
 
     samples = gateway.demo.samples if gateway.demo else None
-    routes = [
+    routes = (
         *investigation_routes(gateway.engine),
         *console_routes(samples, auth_required=bool(gateway.settings.tokens)),
-    ]
-    return routes, investigation_openapi_paths()
+    )
+    return RestExtras(routes, investigation_openapi_paths(), PUBLIC_PATHS, PUBLIC_PREFIXES)
 
 
 def mcp_extras(gateway: Gateway, budget_bytes: int) -> list[Any]:

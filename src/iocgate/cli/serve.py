@@ -68,14 +68,26 @@ def _host_patterns(host: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return (*LOOPBACK_HOSTS, f"{shown}:*"), (*LOOPBACK_ORIGINS, f"http://{shown}:*")
 
 
-def _protect(app: Any, settings: Settings, demo: bool) -> Any:
+def _protect(
+    app: Any,
+    settings: Settings,
+    demo: bool,
+    public_paths: tuple[str, ...] = (),
+    public_prefixes: tuple[str, ...] = (),
+) -> Any:
     """Inbound bearer authentication when tokens are configured (needed off loopback)."""
     if not settings.tokens:
         return app
     from iocgate.exposes.auth import BearerAuthMiddleware
 
     headers = ((b"x-iocgate-demo", b"true"),) if demo else ()
-    return BearerAuthMiddleware(app, settings.tokens, extra_headers=headers)
+    return BearerAuthMiddleware(
+        app,
+        settings.tokens,
+        exempt=("/healthz", *public_paths),
+        exempt_prefixes=public_prefixes,
+        extra_headers=headers,
+    )
 
 
 async def _serve(settings: Settings) -> None:
@@ -106,26 +118,26 @@ async def _serve(settings: Settings) -> None:
             from iocgate import __version__
             from iocgate.exposes.rest import RestOptions, create_rest_app
 
-            routes, openapi_paths = rest_extras(gateway)
+            extras = rest_extras(gateway)
             rest_app = create_rest_app(
                 gateway.engine,
                 RestOptions(
                     demo=demo,
-                    extra_routes=(metrics.route(), *routes),
-                    extra_openapi_paths=openapi_paths,
+                    extra_routes=(metrics.route(), *extras.routes),
+                    extra_openapi_paths=extras.openapi_paths,
                     title=gateway.capabilities[0].label,
                     version=__version__,
                 ),
             )
             port = settings.rest_port if settings.rest_port is not None else rest_spec.port
-            served = bind_app(
-                "rest", _protect(rest_app, settings, demo), host, port,
-                drain_seconds=settings.drain_seconds,
-            )  # fmt: skip
+            protected = _protect(
+                rest_app, settings, demo, extras.public_paths, extras.public_prefixes
+            )
+            served = bind_app("rest", protected, host, port, drain_seconds=settings.drain_seconds)
             apps.append(served)
             rest_url = f"http://{url_host}:{served.port}"
             urls.append(f"REST     {rest_url}/v1/...   docs {rest_url}/docs")
-            if routes:
+            if extras.routes:
                 urls.append(f"console  {rest_url}/")
         if mcp_spec is not None:
             from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server

@@ -27,7 +27,11 @@ def client_id_for(token: str) -> str:
 
 
 class BearerAuthMiddleware:
-    """Requires ``Authorization: Bearer <token>`` on every HTTP request but ``exempt`` paths."""
+    """Requires ``Authorization: Bearer <token>`` on every HTTP request but exempt ones.
+
+    Exempt are probes (``/healthz``) and pages that hold no data and must load before the user
+    can type a token (the console's page and static assets): they spend no quota.
+    """
 
     def __init__(
         self,
@@ -35,11 +39,13 @@ class BearerAuthMiddleware:
         tokens: Iterable[str],
         *,
         exempt: tuple[str, ...] = ("/healthz",),
+        exempt_prefixes: tuple[str, ...] = (),
         extra_headers: tuple[tuple[bytes, bytes], ...] = (),
     ) -> None:
         self.app = app
         self.tokens = tuple(t.encode() for t in tokens if t)
         self.exempt = exempt
+        self.exempt_prefixes = exempt_prefixes
         self.extra_headers = extra_headers
 
     def _match(self, presented: bytes) -> bytes | None:
@@ -50,7 +56,13 @@ class BearerAuthMiddleware:
         return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.tokens or scope["path"] in self.exempt:
+        path = scope["path"]
+        if (
+            scope["type"] != "http"
+            or not self.tokens
+            or path in self.exempt
+            or path.startswith(self.exempt_prefixes)
+        ):
             await self.app(scope, receive, send)
             return
         header = dict(scope["headers"]).get(b"authorization", b"")

@@ -1,5 +1,8 @@
-"""The network attribute family of one report: dns_lookups, ip_traffic, http_conversations,
-tls, ja3_digests and ids_alerts, sampled from the file's profile so they agree with each other."""
+"""A report's network attributes (DNS, IP traffic, HTTP, TLS, IDS), sampled from its file.
+
+dns_lookups, ip_traffic, http_conversations, tls, ja3_digests and ids_alerts come from the
+same profile, so they agree with each other and with the pcap built from them.
+"""
 
 from __future__ import annotations
 

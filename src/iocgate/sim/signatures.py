@@ -1,5 +1,8 @@
-"""Catalogues the reports draw from: behaviour signatures (each tied to an ATT&CK technique),
-Sigma rules, IDS rules and CAPA rules, so that every derived view stays consistent."""
+"""Signature, Sigma, IDS and CAPA rule catalogues that reports draw from.
+
+Each behaviour signature names its ATT&CK technique, so the summary, the trees and the
+attack_techniques relationship all agree with the report.
+"""
 
 from __future__ import annotations
 

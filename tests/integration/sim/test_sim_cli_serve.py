@@ -1,5 +1,4 @@
-"""`iocgate sim` as a process: it announces itself, serves, and streams a 1 GiB memdump
-without the server's memory growing."""
+"""`iocgate sim` as a process: it announces itself, serves, and streams 1 GiB in flat memory."""
 
 from __future__ import annotations
 
