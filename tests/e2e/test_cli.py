@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,11 +22,15 @@ from tests.support.sim_fixtures import SimServer
 def run(
     *args: str, key: str | None = None, tmp: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
+    """``iocgate ARGS`` with no ambient key or settings; state in ``tmp`` (else a fresh dir).
+
+    With a key and no --quota, iocgate paces to the public 4/min budget: the tests that call
+    an upstream say ``--quota unlimited`` (the simulator's privileged key has no quota).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRUSTOTAL_", "IOCGATE_"))}
     if key is not None:
         env["VIRUSTOTAL_API_KEY"] = key
-    if tmp is not None:
-        env["XDG_CACHE_HOME"] = str(tmp)
+    env["XDG_CACHE_HOME"] = str(tmp) if tmp is not None else tempfile.mkdtemp(prefix="iocgate-")
     return subprocess.run(
         [sys.executable, "-m", "iocgate", *args],
         capture_output=True,
@@ -99,7 +104,7 @@ def test_call_json_prints_exactly_the_upstream_body(sim_server: SimServer) -> No
     sha256 = sim_server.corpus.pick("rich").sha256
     done = run(
         "call", "get-summary-all-behavior-reports", f"id={sha256}",
-        "--upstream", sim_server.url, "--json", "--cache", "off",
+        "--upstream", sim_server.url, "--quota", "unlimited", "--json", "--cache", "off",
         key=DEMO_PRIVILEGED_KEY,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -114,7 +119,7 @@ def test_call_json_prints_exactly_the_upstream_body(sim_server: SimServer) -> No
 def test_call_an_upstream_error_prints_its_code_and_exits_one(sim_server: SimServer) -> None:
     done = run(
         "call", "fileAllBehavioursSummary", "id=" + "0" * 64, "--upstream", sim_server.url,
-        "--cache", "off", key=DEMO_PRIVILEGED_KEY,
+        "--quota", "unlimited", "--cache", "off", key=DEMO_PRIVILEGED_KEY,
     )  # fmt: skip
     assert done.returncode == 1
     assert "NotFoundError" in done.stderr and done.stdout == ""
@@ -124,7 +129,7 @@ def test_call_refuses_a_bad_hash_before_calling_upstream(sim_server: SimServer) 
     before = sim_server.state.count()
     done = run(
         "call", "fileAllBehavioursSummary", "id=../../users/me", "--upstream", sim_server.url,
-        key=DEMO_PRIVILEGED_KEY,
+        "--quota", "unlimited", key=DEMO_PRIVILEGED_KEY,
     )  # fmt: skip
     assert done.returncode == 1 and "InvalidArgumentError" in done.stderr
     assert sim_server.state.count() == before
@@ -144,7 +149,8 @@ def test_call_writes_an_artefact_to_a_file_byte_exact(
     out = tmp_path / "run.pcap"
     done = run(
         "call", "get-pcap-file-generated-during", f"sandbox_id={report.id}", "--output", str(out),
-        "--upstream", sim_server.url, "--json", "--cache", "off", key=DEMO_PRIVILEGED_KEY,
+        "--upstream", sim_server.url, "--quota", "unlimited", "--json", "--cache", "off",
+        key=DEMO_PRIVILEGED_KEY,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     direct = httpx.get(

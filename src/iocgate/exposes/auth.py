@@ -56,12 +56,11 @@ class BearerAuthMiddleware:
         return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope["path"]
         if (
-            scope["type"] != "http"
+            scope["type"] != "http"  # lifespan and websocket scopes have no path to check
             or not self.tokens
-            or path in self.exempt
-            or path.startswith(self.exempt_prefixes)
+            or scope["path"] in self.exempt
+            or scope["path"].startswith(self.exempt_prefixes)
         ):
             await self.app(scope, receive, send)
             return

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from iocgate.engine import CacheMode, Caller, Engine
+from iocgate.engine import CacheMode, Caller, Engine, QuotaStatus
 from iocgate.errors import IocgateError, QuotaExceededError
 from iocgate.virustotal.exports import (
     iocs_csv,
@@ -32,7 +32,7 @@ from iocgate.virustotal.exports import (
 )
 from iocgate.virustotal.exports.html import CSP
 from iocgate.virustotal.ids import HASH_PATTERN
-from iocgate.virustotal.investigate import Brief, investigate
+from iocgate.virustotal.investigate import Brief, estimate_plan, investigate
 
 __all__ = ["PREFIX", "investigation_openapi_paths", "investigation_routes"]
 
@@ -86,13 +86,64 @@ def _caller(request: Request) -> tuple[Caller, bool]:
     return caller, own
 
 
+def _quota_headers(quota: QuotaStatus) -> dict[str, str]:
+    """The budget left, as the REST adapter states it on every answer (``X-Quota-*``)."""
+    headers = {"X-Quota-Policy": quota.policy}
+    for window, left in (
+        ("Minute", quota.remaining_minute),
+        ("Day", quota.remaining_day),
+        ("Month", quota.remaining_month),
+    ):
+        if left is not None:
+            headers[f"X-Quota-Remaining-{window}"] = str(left)
+    return headers
+
+
+async def _brief_headers(engine: Engine, brief: Brief, caller: Caller) -> dict[str, str]:
+    cost = brief.cost
+    if caller.cache_mode is CacheMode.BYPASS:
+        cache = "BYPASS"
+    else:
+        cache = "HIT" if cost.upstream_calls == 0 and cost.requests else "MISS"
+    if cost.quota_policy is not None:
+        quota = QuotaStatus(
+            policy=cost.quota_policy,
+            remaining_minute=cost.quota_remaining_minute,
+            remaining_day=cost.quota_remaining_day,
+            remaining_month=cost.quota_remaining_month,
+        )
+    else:  # every answer came from the cache: nothing was asked of the quota
+        quota = await engine.quota.status()
+    return {
+        "X-Iocgate-Upstream-Calls": str(cost.upstream_calls),
+        "X-Cache": cache,
+        **_quota_headers(quota),
+    }
+
+
 def _endpoint(engine: Engine, render: Render) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         caller, own_request_id = _caller(request)
         try:
             brief = await investigate(engine, request.path_params["id"], caller=caller)
             response = render(brief, request)
-            response.headers["X-Iocgate-Upstream-Calls"] = str(brief.cost.upstream_calls)
+            response.headers.update(await _brief_headers(engine, brief, caller))
+        except IocgateError as exc:
+            response = _error(exc)
+        if own_request_id:
+            response.headers["X-Request-ID"] = caller.request_id or ""
+        return response
+
+    return endpoint
+
+
+def _plan_endpoint(engine: Engine) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        caller, own_request_id = _caller(request)
+        try:
+            planned = await estimate_plan(engine, request.path_params["id"])
+            response = _json(planned.to_json())
+            response.headers.update(_quota_headers(await engine.quota.status()))
         except IocgateError as exc:
             response = _error(exc)
         if own_request_id:
@@ -159,12 +210,28 @@ _VIEWS: tuple[tuple[str, str, Render], ...] = (
 
 
 def investigation_routes(engine: Engine) -> list[Route]:
-    """The investigation's GET routes, bound to ``engine``."""
-    return [
+    """The investigation's GET routes, bound to ``engine``; ``/plan`` costs no quota."""
+    routes = [
         Route(f"{PREFIX}/{{id}}{suffix}", _endpoint(engine, render), methods=["GET"], name=name)
         for suffix, name, render in _VIEWS
     ]
+    routes.append(
+        Route(
+            f"{PREFIX}/{{id}}/plan",
+            _plan_endpoint(engine),
+            methods=["GET"],
+            name="investigate-plan",
+        )
+    )
+    return routes
 
+
+_QUOTA_HEADERS: dict[str, Any] = {
+    "X-Quota-Policy": {"schema": {"type": "string"}},
+    "X-Quota-Remaining-Minute": {"schema": {"type": "integer"}},
+    "X-Quota-Remaining-Day": {"schema": {"type": "integer"}},
+    "X-Quota-Remaining-Month": {"schema": {"type": "integer"}},
+}
 
 _ERROR_SCHEMA = {
     "type": "object",
@@ -200,9 +267,12 @@ def _operation(operation_id: str, summary: str, content: dict[str, Any]) -> dict
         ],
         "responses": {
             "200": {
-                "description": "OK. `X-Iocgate-Upstream-Calls` says how many quota units it cost.",
+                "description": "OK. `X-Iocgate-Upstream-Calls` says how many quota units it "
+                "cost (0 when every answer was cached: `X-Cache: HIT`); `X-Quota-*` what is left.",
                 "headers": {
-                    "X-Iocgate-Upstream-Calls": {"schema": {"type": "integer", "minimum": 0}}
+                    "X-Iocgate-Upstream-Calls": {"schema": {"type": "integer", "minimum": 0}},
+                    "X-Cache": {"schema": {"enum": ["HIT", "MISS", "BYPASS"]}},
+                    **_QUOTA_HEADERS,
                 },
                 "content": content,
             },
@@ -240,6 +310,15 @@ def investigation_openapi_paths() -> dict[str, Any]:
         }
     )
     text = {"schema": {"type": "string"}}
+    plan = _operation(
+        "investigatePlan",
+        "The quota plan before investigating: calls, exactness, cached answers",
+        json_object,
+    )
+    plan["responses"]["200"]["description"] = (
+        "The plan; nothing is spent. `X-Quota-*` say what the budget has left."
+    )
+    plan["responses"]["200"]["headers"] = dict(_QUOTA_HEADERS)
     return {
         f"{PREFIX}/{{id}}": {
             "get": _operation(
@@ -273,6 +352,7 @@ def investigation_openapi_paths() -> dict[str, Any]:
                 {"text/html": text},
             )
         },
+        f"{PREFIX}/{{id}}/plan": {"get": plan},
         f"{PREFIX}/{{id}}/report.md": {
             "get": _operation(
                 "investigateReportMarkdown", "Markdown report", {"text/markdown": text}

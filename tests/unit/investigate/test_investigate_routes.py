@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from iocgate.engine import BudgetQuota, Engine, MemoryBudgetStore, parse_budget
+from iocgate.engine import BudgetQuota, Engine, MemoryBudgetStore, MemoryCache, parse_budget
 from iocgate.sim import SimState
 from iocgate.virustotal.routes import investigation_openapi_paths, investigation_routes
 from tests.unit.investigate.investigate_support import sim_engine
@@ -153,3 +153,46 @@ async def test_the_openapi_paths_describe_every_route(engine: Engine) -> None:
         assert operation["parameters"][0]["name"] == "id"
     ids = [item["get"]["operationId"] for item in paths.values()]
     assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.anyio
+async def test_the_plan_route_states_the_cost_and_the_quota_left_without_spending(
+    investigation_sim: Starlette, sim_state: SimState
+) -> None:
+    quota = BudgetQuota(parse_budget("30/min,500/day"), MemoryBudgetStore(), max_wait=0)
+    engine = sim_engine(investigation_sim, quota=quota)
+    try:
+        async with client_for(engine) as client:
+            response = await client.get(
+                f"/x/investigate/{sim_state.corpus.pick('rich').sha256}/plan"
+            )
+    finally:
+        await engine.aclose()
+    assert response.status_code == 200
+    plan = response.json()
+    assert (plan["calls"], plan["is_exact"]) == (3, False)
+    assert plan["text"].startswith("at least 3 upstream calls")
+    assert response.headers["x-quota-policy"] == "30/min,500/day"
+    assert response.headers["x-quota-remaining-day"] == "500"
+    assert sim_state.count() == 0
+
+
+@pytest.mark.anyio
+async def test_a_cached_investigation_says_hit_and_what_the_quota_has_left(
+    investigation_sim: Starlette, sim_state: SimState
+) -> None:
+    quota = BudgetQuota(parse_budget("500/day"), MemoryBudgetStore(), max_wait=0)
+    engine = sim_engine(investigation_sim, quota=quota, cache=MemoryCache())
+    path = f"/x/investigate/{sim_state.corpus.pick('poor').sha256}"
+    try:
+        async with client_for(engine) as client:
+            first = await client.get(path)
+            second = await client.get(f"{path}/iocs.json")
+            fresh = await client.get(path, headers={"Cache-Control": "no-cache"})
+    finally:
+        await engine.aclose()
+    assert (first.headers["x-cache"], first.headers["x-quota-remaining-day"]) == ("MISS", "497")
+    assert (second.headers["x-cache"], second.headers["x-quota-remaining-day"]) == ("HIT", "497")
+    assert second.headers["x-iocgate-upstream-calls"] == "0"
+    assert fresh.headers["x-iocgate-upstream-calls"] == "3"
+    assert sim_state.count() == 6

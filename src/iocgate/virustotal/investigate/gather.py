@@ -181,6 +181,7 @@ class _Run:
             quota_policy=self.quota.policy if self.quota else None,
             quota_remaining_minute=self.quota.remaining_minute if self.quota else None,
             quota_remaining_day=self.quota.remaining_day if self.quota else None,
+            quota_remaining_month=self.quota.remaining_month if self.quota else None,
         )
 
 

@@ -253,6 +253,7 @@ class Cost:
     quota_policy: str | None = None
     quota_remaining_minute: int | None = None
     quota_remaining_day: int | None = None
+    quota_remaining_month: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
