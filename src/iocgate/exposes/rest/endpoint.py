@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from iocgate.engine import Caller, Engine
 from iocgate.errors import IocgateError, MethodNotAllowedError
 from iocgate.exposes.auth import CLIENT_ID_KEY
+from iocgate.exposes.rest.body import body_arguments, header_arguments
 from iocgate.exposes.rest.context import state_of
 from iocgate.exposes.rest.errors import iocgate_error_response
 from iocgate.exposes.rest.links import LinkRewriter
@@ -62,6 +63,8 @@ class RestEndpoint:
         )
         try:
             inbound = inbound_arguments(route, found.path_values, scope.get("query_string", b""))
+            inbound |= header_arguments(route, scope)
+            inbound |= await body_arguments(route, receive)
             result = await self.engine.invoke(
                 route.operation, route.upstream_arguments(inbound), call=route, caller=caller
             )
