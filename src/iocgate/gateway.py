@@ -206,11 +206,17 @@ def _make_cache(settings: Settings) -> Any:
 
 def _make_quota(settings: Settings) -> Any:
     """The engine's quota (`iocgate.engine.Quota`) for ``--quota``, in the cache's store."""
-    from iocgate.engine import open_quota
+    from iocgate.engine import BudgetQuota, PerClientQuota, half_budget, open_quota, parse_budget
 
-    return open_quota(
+    quota = open_quota(
         settings.quota_spec, settings.cache, settings.state_dir, max_wait=settings.quota_wait
     )
+    if not settings.tokens or not isinstance(quota, BudgetQuota):
+        return quota  # without tokens there are no clients to tell apart; unlimited: no limit
+    client_budget = (
+        parse_budget(settings.client_quota) if settings.client_quota else half_budget(quota.budget)
+    )
+    return PerClientQuota(quota, client_budget, quota.store, max_wait=settings.quota_wait)
 
 
 @contextlib.asynccontextmanager

@@ -50,6 +50,7 @@ class Settings:
     artefact_cache_max_bytes: int = 512 * 1024 * 1024
     context_budget_tokens: int = 10_000
     tokens: tuple[str, ...] = ()
+    client_quota: str | None = None  # per token; default: half of each window of the key's
     allow_open: bool = False
     allow_writes: bool = False
     allow_destructive: bool = False
@@ -117,6 +118,7 @@ _CONFIG = {
     ("retry", "attempts"): "retry_attempts",
     ("retry", "timeout"): "retry_timeout",
     ("auth", "tokens"): "tokens",
+    ("auth", "client_quota"): "client_quota",
     ("mcp", "context_budget_tokens"): "context_budget_tokens",
     ("log", "format"): "log_format",
     ("log", "level"): "log_level",

@@ -10,6 +10,7 @@ from iocgate.engine.backends import (
 )
 from iocgate.engine.budget import Budget, Window, WindowUsage, parse_budget
 from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
+from iocgate.engine.clients import PerClientQuota, half_budget
 from iocgate.engine.flight import SingleFlight
 from iocgate.engine.hooks import Plugin, Plugins
 from iocgate.engine.invoke import CacheMode, Caller, Engine, LoadedCapability
@@ -44,6 +45,7 @@ __all__ = [
     "NullCache",
     "NullObserver",
     "Observer",
+    "PerClientQuota",
     "Plugin",
     "Plugins",
     "Quota",
@@ -68,6 +70,7 @@ __all__ = [
     "build_upstream_request",
     "connect_redis",
     "describe_store",
+    "half_budget",
     "is_redis",
     "open_budget_store",
     "open_cache",
