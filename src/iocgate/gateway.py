@@ -140,6 +140,11 @@ def bind_app(
         timeout_graceful_shutdown=int(drain_seconds),
         lifespan=lifespan,
         server_header=False,
+        # Bounds against slow or greedy clients: idle keep-alive connections close after 5 s
+        # and past 1,000 concurrent connections new ones get 503 instead of exhausting the
+        # process (header sizes: exposes/limits.py).
+        timeout_keep_alive=5,
+        limit_concurrency=1000,
     )
     served.server = _EmbeddedServer(config)
     return served

@@ -75,18 +75,22 @@ def _protect(
     public_paths: tuple[str, ...] = (),
     public_prefixes: tuple[str, ...] = (),
 ) -> Any:
-    """Inbound bearer authentication when tokens are configured (needed off loopback)."""
+    """Request bounds, and inbound bearer authentication when tokens are configured."""
+    from iocgate.exposes.limits import HeaderLimitMiddleware
+
     if not settings.tokens:
-        return app
+        return HeaderLimitMiddleware(app)
     from iocgate.exposes.auth import BearerAuthMiddleware
 
     headers = ((b"x-iocgate-demo", b"true"),) if demo else ()
-    return BearerAuthMiddleware(
-        app,
-        settings.tokens,
-        exempt=("/healthz", *public_paths),
-        exempt_prefixes=public_prefixes,
-        extra_headers=headers,
+    return HeaderLimitMiddleware(
+        BearerAuthMiddleware(
+            app,
+            settings.tokens,
+            exempt=("/healthz", *public_paths),
+            exempt_prefixes=public_prefixes,
+            extra_headers=headers,
+        )
     )
 
 
