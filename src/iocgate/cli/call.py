@@ -11,8 +11,7 @@ from typing import Any
 import anyio
 import click
 
-from iocgate.cli import output
-from iocgate.cli.options import gateway_options, settings_from
+from iocgate.cli.options import cli_gateway, gateway_options, settings_from
 from iocgate.cli.output import handle_errors, is_terminal, print_json, stderr
 from iocgate.engine import CacheMode, Caller, Result
 from iocgate.errors import InvalidArgumentError
@@ -111,12 +110,7 @@ async def _call(
     destination: Path | None,
     cache_mode: CacheMode,
 ) -> int:
-    from iocgate.gateway import open_gateway
-
-    async with open_gateway(settings) as gateway:
-        output.SECRETS[:] = gateway.engine.secrets
-        if gateway.demo is not None and not as_json:
-            stderr("demo mode: answers come from the built-in VirusTotal simulator")
+    async with cli_gateway(settings, announce_demo=not as_json) as gateway:
         operation, tool = gateway.engine.find(name)
         if tool is not None:
             known = {p.name for p in tool.parameters}

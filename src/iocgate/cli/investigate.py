@@ -17,8 +17,7 @@ from typing import Any
 import anyio
 import click
 
-from iocgate.cli import output
-from iocgate.cli.options import gateway_options, settings_from
+from iocgate.cli.options import cli_gateway, gateway_options, settings_from
 from iocgate.cli.output import handle_errors, is_terminal, print_json, stderr
 from iocgate.errors import InvalidArgumentError
 from iocgate.virustotal.ids import HASH_PATTERN
@@ -183,12 +182,7 @@ async def _run(
     max_calls: int | None,
     quiet: bool,
 ) -> None:
-    from iocgate.gateway import open_gateway
-
-    async with open_gateway(settings) as gateway:
-        output.SECRETS[:] = gateway.engine.secrets
-        if gateway.demo is not None and not quiet:
-            stderr("demo mode: answers come from the built-in VirusTotal simulator (not real data)")
+    async with cli_gateway(settings, announce_demo=not quiet) as gateway:
         with _progress_reporter(settings.quota_spec, quiet) as progress:
             brief = await run_investigation(
                 gateway.engine, file_hash, progress=progress, max_calls=max_calls, sandbox=sandbox

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from iocgate.cli import output
 from iocgate.settings import Settings, load_settings
 
-__all__ = ["gateway_options", "settings_from"]
+if TYPE_CHECKING:
+    from iocgate.gateway import Gateway
+
+__all__ = ["cli_gateway", "gateway_options", "settings_from"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,3 +73,17 @@ def gateway_options(func: F) -> F:
 def settings_from(capabilities: tuple[Path, ...] = (), **flags: Any) -> Settings:
     """Settings from this command's flags (None means "not given")."""
     return load_settings({"capabilities": tuple(capabilities), **flags})
+
+
+@contextlib.asynccontextmanager
+async def cli_gateway(settings: Settings, *, announce_demo: bool) -> AsyncIterator[Gateway]:
+    """The gateway a one-shot command runs on; its secrets are scrubbed from all it prints."""
+    from iocgate.gateway import open_gateway
+
+    async with open_gateway(settings) as gateway:
+        output.SECRETS[:] = gateway.engine.secrets
+        if gateway.demo is not None and announce_demo:
+            output.stderr(
+                "demo mode: answers come from the built-in VirusTotal simulator (not real data)"
+            )
+        yield gateway
