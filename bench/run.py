@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -226,7 +227,11 @@ def http(
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with _OPENER.open(request, timeout=timeout) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.read(),
+            )
     except urllib.error.HTTPError as exc:
         return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
 
@@ -274,8 +279,13 @@ def mcp_call(url: str, tool: str, sha256: str) -> dict[str, Any]:
 # wrk
 
 
-def lua_script(name: str, *, method: str = "GET", body: bytes | None = None,
-               headers: dict[str, str] | None = None) -> Path:  # fmt: skip
+def lua_script(
+    name: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> Path:
     lines = []
     if method != "GET":
         lines.append(f'wrk.method = "{method}"')
@@ -383,10 +393,13 @@ def summarize(point: Point) -> dict[str, Any]:
         "max_ms": max(r["latency_us"]["max"] / 1000 for r in runs),
         "requests": sum(r["requests"] for r in runs),
         "errors": errors,
-        "bytes_per_response": sum(r["bytes"] for r in runs) / max(1, sum(r["requests"] for r in runs)),
+        "bytes_per_response": sum(r["bytes"] for r in runs)
+        / max(1, sum(r["requests"] for r in runs)),
         "peak_rss_mb": max(r["server_rss_kb"].get("VmHWM", 0) for r in runs) / 1024,
         "server_cpu_pct": med([r["server_cpu_pct"] for r in runs]),
-        "cpu_us_per_request": med([r["server_cpu_pct"] / 100 * r["duration_us"] / max(1, r["requests"]) for r in runs]),
+        "cpu_us_per_request": med(
+            [r["server_cpu_pct"] / 100 * r["duration_us"] / max(1, r["requests"]) for r in runs]
+        ),
         "core0_busy_pct": med([r["core_busy_pct"].get("cpu0", 0.0) for r in runs]),
         "loadavg": med([r["loadavg"] for r in runs]),
     }
@@ -434,7 +447,14 @@ class Bench:
 
     def start_sim(self, name: str, core: str) -> tuple[Proc, str]:
         port = free_port()
-        argv = [str(IOCGATE), "sim", "--port", str(port), "--memdump-size", str(self.args.memdump_size)]
+        argv = [
+            str(IOCGATE),
+            "sim",
+            "--port",
+            str(port),
+            "--memdump-size",
+            str(self.args.memdump_size),
+        ]
         if self.args.latency_ms:
             argv += ["--latency-ms", str(self.args.latency_ms)]
         proc = self.spawn(Proc(name, argv, core=core))
@@ -446,17 +466,42 @@ class Bench:
         """A bare app serving the simulator's summary bytes at the simulator's path: an upstream
         that costs next to nothing, so that what a miss costs in the gateway shows."""
         port = free_port()
-        proc = self.spawn(Proc(name, [sys.executable, str(BENCH / "servers" / "bare_app.py"), "--port", str(port),
-                                      "--body", str(self.upstream_body_file), "--path", self.summary_path("/api/v3")],
-                               core=core))  # fmt: skip
+        proc = self.spawn(
+            Proc(
+                name,
+                [
+                    sys.executable,
+                    str(BENCH / "servers" / "bare_app.py"),
+                    "--port",
+                    str(port),
+                    "--body",
+                    str(self.upstream_body_file),
+                    "--path",
+                    self.summary_path("/api/v3"),
+                ],
+                core=core,
+            )
+        )
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/healthz", proc)
         return proc, base
 
-    def start_gateway(self, name: str, cache: str | None, *, upstream: str | None = None) -> tuple[Proc, str, str]:
+    def start_gateway(
+        self, name: str, cache: str | None, *, upstream: str | None = None
+    ) -> tuple[Proc, str, str]:
         rest, mcp = free_port(), free_port()
-        argv = [str(IOCGATE), "serve", "--upstream", f"{upstream or self.sim_up}/api/v3", "--rest-port", str(rest),
-                "--mcp-port", str(mcp), "--quota", "unlimited"]  # fmt: skip
+        argv = [
+            str(IOCGATE),
+            "serve",
+            "--upstream",
+            f"{upstream or self.sim_up}/api/v3",
+            "--rest-port",
+            str(rest),
+            "--mcp-port",
+            str(mcp),
+            "--quota",
+            "unlimited",
+        ]
         if cache:
             argv += ["--cache", cache]
         proc = self.spawn(Proc(name, argv, env=self.iocgate_env(name)))
@@ -468,8 +513,9 @@ class Bench:
     # ---- set-up
 
     def setup(self) -> None:
-        listed = subprocess.run([str(IOCGATE), "sim", "--list", "--json"], capture_output=True,
-                                text=True, check=True)  # fmt: skip
+        listed = subprocess.run(
+            [str(IOCGATE), "sim", "--list", "--json"], capture_output=True, text=True, check=True
+        )
         self.sim_list = json.loads(listed.stdout)
         self.key = next(k["key"] for k in self.sim_list["keys"] if k["tier"] == "privileged")
         say("starting the simulators (upstream on core 1, direct-measurement copy on core 0)")
@@ -477,11 +523,17 @@ class Bench:
         self.sim_direct_proc, self.sim_direct = self.start_sim("sim-direct", SERVER_CORE)
         self.pick_samples()
         say("starting iocgate (sqlite, memory and no cache) and the comparison servers on core 0")
-        self.gw_sqlite, self.gw_sqlite_rest, self.gw_sqlite_mcp = self.start_gateway("iocgate-sqlite", None)
-        self.gw_memory, self.gw_memory_rest, self.gw_memory_mcp = self.start_gateway("iocgate-memory", "memory")
+        self.gw_sqlite, self.gw_sqlite_rest, self.gw_sqlite_mcp = self.start_gateway(
+            "iocgate-sqlite", None
+        )
+        self.gw_memory, self.gw_memory_rest, self.gw_memory_mcp = self.start_gateway(
+            "iocgate-memory", "memory"
+        )
         self.gw_off, self.gw_off_rest, _ = self.start_gateway("iocgate-off", "off")
         self.static_up_proc, self.static_up = self.start_static("static-upstream", CLIENT_CORE)
-        self.static_direct_proc, self.static_direct = self.start_static("static-direct", SERVER_CORE)
+        self.static_direct_proc, self.static_direct = self.start_static(
+            "static-direct", SERVER_CORE
+        )
         self.gw_off_static, self.gw_off_static_rest, _ = self.start_gateway(
             "iocgate-off-static", "off", upstream=self.static_up
         )
@@ -494,14 +546,47 @@ class Bench:
         self.body_file.write_bytes(body)
         self.results["sample"]["gateway_body_bytes"] = len(body)
         bare_port, sdk_port, fastmcp_port = free_port(), free_port(), free_port()
-        self.bare = self.spawn(Proc("bare-starlette", [sys.executable, str(BENCH / "servers" / "bare_app.py"),
-                                    "--port", str(bare_port), "--body", str(self.body_file), "--path", path]))  # fmt: skip
+        self.bare = self.spawn(
+            Proc(
+                "bare-starlette",
+                [
+                    sys.executable,
+                    str(BENCH / "servers" / "bare_app.py"),
+                    "--port",
+                    str(bare_port),
+                    "--body",
+                    str(self.body_file),
+                    "--path",
+                    path,
+                ],
+            )
+        )
         self.bare_url = f"http://127.0.0.1:{bare_port}"
         peer_args = ["--upstream", f"{self.sim_up}/api/v3", "--key", self.key]
-        self.sdk = self.spawn(Proc("sdk-lowlevel", [sys.executable, str(BENCH / "servers" / "sdk_lowlevel.py"),
-                                   "--port", str(sdk_port), *peer_args]))  # fmt: skip
-        self.fastmcp = self.spawn(Proc("fastmcp-proxy", [str(self.bench_python), str(BENCH / "servers" / "fastmcp_proxy.py"),
-                                       "--port", str(fastmcp_port), *peer_args]))  # fmt: skip
+        self.sdk = self.spawn(
+            Proc(
+                "sdk-lowlevel",
+                [
+                    sys.executable,
+                    str(BENCH / "servers" / "sdk_lowlevel.py"),
+                    "--port",
+                    str(sdk_port),
+                    *peer_args,
+                ],
+            )
+        )
+        self.fastmcp = self.spawn(
+            Proc(
+                "fastmcp-proxy",
+                [
+                    str(self.bench_python),
+                    str(BENCH / "servers" / "fastmcp_proxy.py"),
+                    "--port",
+                    str(fastmcp_port),
+                    *peer_args,
+                ],
+            )
+        )
         self.sdk_url = f"http://127.0.0.1:{sdk_port}/mcp"
         self.fastmcp_url = f"http://127.0.0.1:{fastmcp_port}/mcp"
         wait_http(f"{self.bare_url}/healthz", self.bare)
@@ -532,12 +617,16 @@ class Bench:
         for item in self.sim_list["files"]:
             if item.get("kind") == "hostile":
                 continue
-            status, _, body = http(self.sim_up + self.summary_path("/api/v3", item["sha256"]),
-                                   headers={"x-apikey": self.key})  # fmt: skip
+            status, _, body = http(
+                self.sim_up + self.summary_path("/api/v3", item["sha256"]),
+                headers={"x-apikey": self.key},
+            )
             if status == 200:
                 sizes[item["sha256"]] = len(body)
         self.sha256 = min(sizes, key=lambda h: abs(sizes[h] - TARGET_BODY_BYTES))
-        _, _, upstream_body = http(self.sim_up + self.summary_path("/api/v3"), headers={"x-apikey": self.key})
+        _, _, upstream_body = http(
+            self.sim_up + self.summary_path("/api/v3"), headers={"x-apikey": self.key}
+        )
         self.upstream_body_file = WORK / "upstream-summary.json"
         self.upstream_body_file.write_bytes(upstream_body)
         sandbox = next(
@@ -571,14 +660,21 @@ class Bench:
         if status != 200 or bare != self.body_file.read_bytes():
             raise RuntimeError("the bare app does not serve the gateway's bytes")
         mcp_sizes = {}
-        for key, url in (("iocgate-sqlite", self.gw_sqlite_mcp), ("iocgate-memory", self.gw_memory_mcp)):
+        for key, url in (
+            ("iocgate-sqlite", self.gw_sqlite_mcp),
+            ("iocgate-memory", self.gw_memory_mcp),
+        ):
             mcp_call(url, MCP_TOOL, self.sha256)
             result = mcp_call(url, MCP_TOOL, self.sha256)
             if result.get("_meta", {}).get("iocgate/cache") != "HIT":
-                raise RuntimeError(f"{url}: MCP call not served from the cache: {result.get('_meta')}")
+                raise RuntimeError(
+                    f"{url}: MCP call not served from the cache: {result.get('_meta')}"
+                )
             mcp_sizes[key] = result["_reply_bytes"]
         mcp_sizes["sdk-lowlevel"] = mcp_call(self.sdk_url, MCP_TOOL, self.sha256)["_reply_bytes"]
-        mcp_sizes["fastmcp-proxy"] = mcp_call(self.fastmcp_url, FASTMCP_TOOL, self.sha256)["_reply_bytes"]
+        mcp_sizes["fastmcp-proxy"] = mcp_call(self.fastmcp_url, FASTMCP_TOOL, self.sha256)[
+            "_reply_bytes"
+        ]
         self.results["sample"]["mcp_reply_bytes"] = mcp_sizes
 
     # ---- load points
@@ -592,29 +688,103 @@ class Bench:
         no_store = lua_script("get-no-store", headers={"Cache-Control": "no-store"})
         upstream_log = (self.sim_up, sim_path)
         targets = {
-            "bare": Target("bare", "bare Starlette (bytes in memory)", self.bare_url + path, get, self.bare),
-            "iocgate-sqlite": Target("iocgate-sqlite", "iocgate, sqlite cache (default)", self.gw_sqlite_rest + path, get, self.gw_sqlite),
-            "iocgate-memory": Target("iocgate-memory", "iocgate, memory cache", self.gw_memory_rest + path, get, self.gw_memory),
-            "sim-direct": Target("sim-direct", "simulator, direct", self.sim_direct + sim_path, sim_get, self.sim_direct_proc),
-            "iocgate-off": Target("iocgate-off", "iocgate --cache off (no-store), simulator upstream",
-                                  self.gw_off_rest + path, no_store, self.gw_off, upstream_log),
-            "static-direct": Target("static-direct", "static upstream (bytes in memory), direct",
-                                    self.static_direct + sim_path, sim_get, self.static_direct_proc),
-            "iocgate-off-static": Target("iocgate-off-static", "iocgate --cache off (no-store), static upstream",
-                                         self.gw_off_static_rest + path, no_store, self.gw_off_static),
-            "mcp-iocgate-sqlite": Target("iocgate-sqlite", "iocgate MCP, sqlite cache (default)", self.gw_sqlite_mcp,
-                                         lua_script("mcp-iocgate", method="POST", body=mcp_body(MCP_TOOL, self.sha256),
-                                                    headers=MCP_HEADERS), self.gw_sqlite),
-            "mcp-iocgate-memory": Target("iocgate-memory", "iocgate MCP, memory cache", self.gw_memory_mcp,
-                                         lua_script("mcp-iocgate", method="POST", body=mcp_body(MCP_TOOL, self.sha256),
-                                                    headers=MCP_HEADERS), self.gw_memory),
-            "mcp-sdk": Target("sdk-lowlevel", "SDK low-level server (fetches upstream)", self.sdk_url,
-                              lua_script("mcp-sdk", method="POST", body=mcp_body(MCP_TOOL, self.sha256),
-                                         headers=MCP_HEADERS), self.sdk, upstream_log),
-            "mcp-fastmcp": Target("fastmcp-proxy", "FastMCP from_openapi proxy", self.fastmcp_url,
-                                  lua_script("mcp-fastmcp", method="POST", body=mcp_body(FASTMCP_TOOL, self.sha256),
-                                             headers=MCP_HEADERS), self.fastmcp, upstream_log),
-        }  # fmt: skip
+            "bare": Target(
+                "bare", "bare Starlette (bytes in memory)", self.bare_url + path, get, self.bare
+            ),
+            "iocgate-sqlite": Target(
+                "iocgate-sqlite",
+                "iocgate, sqlite cache (default)",
+                self.gw_sqlite_rest + path,
+                get,
+                self.gw_sqlite,
+            ),
+            "iocgate-memory": Target(
+                "iocgate-memory",
+                "iocgate, memory cache",
+                self.gw_memory_rest + path,
+                get,
+                self.gw_memory,
+            ),
+            "sim-direct": Target(
+                "sim-direct",
+                "simulator, direct",
+                self.sim_direct + sim_path,
+                sim_get,
+                self.sim_direct_proc,
+            ),
+            "iocgate-off": Target(
+                "iocgate-off",
+                "iocgate --cache off (no-store), simulator upstream",
+                self.gw_off_rest + path,
+                no_store,
+                self.gw_off,
+                upstream_log,
+            ),
+            "static-direct": Target(
+                "static-direct",
+                "static upstream (bytes in memory), direct",
+                self.static_direct + sim_path,
+                sim_get,
+                self.static_direct_proc,
+            ),
+            "iocgate-off-static": Target(
+                "iocgate-off-static",
+                "iocgate --cache off (no-store), static upstream",
+                self.gw_off_static_rest + path,
+                no_store,
+                self.gw_off_static,
+            ),
+            "mcp-iocgate-sqlite": Target(
+                "iocgate-sqlite",
+                "iocgate MCP, sqlite cache (default)",
+                self.gw_sqlite_mcp,
+                lua_script(
+                    "mcp-iocgate",
+                    method="POST",
+                    body=mcp_body(MCP_TOOL, self.sha256),
+                    headers=MCP_HEADERS,
+                ),
+                self.gw_sqlite,
+            ),
+            "mcp-iocgate-memory": Target(
+                "iocgate-memory",
+                "iocgate MCP, memory cache",
+                self.gw_memory_mcp,
+                lua_script(
+                    "mcp-iocgate",
+                    method="POST",
+                    body=mcp_body(MCP_TOOL, self.sha256),
+                    headers=MCP_HEADERS,
+                ),
+                self.gw_memory,
+            ),
+            "mcp-sdk": Target(
+                "sdk-lowlevel",
+                "SDK low-level server (fetches upstream)",
+                self.sdk_url,
+                lua_script(
+                    "mcp-sdk",
+                    method="POST",
+                    body=mcp_body(MCP_TOOL, self.sha256),
+                    headers=MCP_HEADERS,
+                ),
+                self.sdk,
+                upstream_log,
+            ),
+            "mcp-fastmcp": Target(
+                "fastmcp-proxy",
+                "FastMCP from_openapi proxy",
+                self.fastmcp_url,
+                lua_script(
+                    "mcp-fastmcp",
+                    method="POST",
+                    body=mcp_body(FASTMCP_TOOL, self.sha256),
+                    headers=MCP_HEADERS,
+                ),
+                self.fastmcp,
+                upstream_log,
+            ),
+        }
         self.targets = targets
         points: list[Point] = []
         for conns in (1, 16, 64):
@@ -640,12 +810,20 @@ class Bench:
         for rep in range(repeats):
             for point in points:
                 if time.monotonic() > self.deadline:
-                    self.results["notes"].append(f"time limit reached: {point.name} repeat {rep + 1} skipped")
+                    self.results["notes"].append(
+                        f"time limit reached: {point.name} repeat {rep + 1} skipped"
+                    )
                     continue
                 run = measure(point, seconds)
-                say(f"  [{rep + 1}/{repeats}] {point.name:<34} {run['rps']:>8.0f} req/s  "
+                say(
+                    f"  [{rep + 1}/{repeats}] {point.name:<34} {run['rps']:>8.0f} req/s  "
                     f"p50 {run['latency_us']['p50'] / 1000:6.2f} ms  p99 {run['latency_us']['p99'] / 1000:7.2f} ms"
-                    + (f"  errors {sum(run['errors'].values())}" if sum(run["errors"].values()) else ""))  # fmt: skip
+                    + (
+                        f"  errors {sum(run['errors'].values())}"
+                        if sum(run["errors"].values())
+                        else ""
+                    )
+                )
         self.results["points"] = [summarize(p) for p in points]
 
     # ---- artefact streaming
@@ -654,11 +832,22 @@ class Bench:
         sandbox = urllib.parse.quote(self.memdump_sandbox, safe="")
         size = self.args.memdump_size
         urls = {
-            "sim-direct": (f"{self.sim_direct}/api/v3/file_behaviours/{sandbox}/memdump", self.sim_direct_proc,
-                           ["-H", f"x-apikey: {self.key}"]),
-            "iocgate-off": (f"{self.gw_off_rest}/v1/file_behaviours/{sandbox}/memdump", self.gw_off, []),
-            "iocgate-sqlite": (f"{self.gw_sqlite_rest}/v1/file_behaviours/{sandbox}/memdump", self.gw_sqlite, []),
-        }  # fmt: skip
+            "sim-direct": (
+                f"{self.sim_direct}/api/v3/file_behaviours/{sandbox}/memdump",
+                self.sim_direct_proc,
+                ["-H", f"x-apikey: {self.key}"],
+            ),
+            "iocgate-off": (
+                f"{self.gw_off_rest}/v1/file_behaviours/{sandbox}/memdump",
+                self.gw_off,
+                [],
+            ),
+            "iocgate-sqlite": (
+                f"{self.gw_sqlite_rest}/v1/file_behaviours/{sandbox}/memdump",
+                self.gw_sqlite,
+                [],
+            ),
+        }
         runs: dict[str, list[dict[str, Any]]] = {key: [] for key in urls}
         say(f"artefact streaming: {size / 2**20:,.0f} MiB memdump x {self.args.memdump_repeats}")
         for _ in range(self.args.memdump_repeats):
@@ -667,19 +856,41 @@ class Bench:
                     continue
                 before = proc_status(proc.pid).get("VmRSS", 0)
                 reset_peak_rss(proc.pid)
-                argv = ["curl", "-s", "--noproxy", "*", "-o", "/dev/null", *extra, "-w",
-                        "%{http_code} %{size_download} %{time_total} %{time_starttransfer}", url]  # fmt: skip
-                done = subprocess.run(pinned(CLIENT_CORE, argv), capture_output=True, text=True, timeout=300)
+                argv = [
+                    "curl",
+                    "-s",
+                    "--noproxy",
+                    "*",
+                    "-o",
+                    "/dev/null",
+                    *extra,
+                    "-w",
+                    "%{http_code} %{size_download} %{time_total} %{time_starttransfer}",
+                    url,
+                ]
+                done = subprocess.run(
+                    pinned(CLIENT_CORE, argv), capture_output=True, text=True, timeout=300
+                )
                 code, got, total, first = done.stdout.split()
                 peak = proc_status(proc.pid).get("VmHWM", 0)
-                run = {"status": int(code), "bytes": int(got), "seconds": float(total),
-                       "first_byte_s": float(first), "mb_per_s": int(got) / float(total) / 1e6,
-                       "rss_before_mb": before / 1024, "peak_rss_mb": peak / 1024,
-                       "rss_growth_mb": (peak - before) / 1024}  # fmt: skip
+                run = {
+                    "status": int(code),
+                    "bytes": int(got),
+                    "seconds": float(total),
+                    "first_byte_s": float(first),
+                    "mb_per_s": int(got) / float(total) / 1e6,
+                    "rss_before_mb": before / 1024,
+                    "peak_rss_mb": peak / 1024,
+                    "rss_growth_mb": (peak - before) / 1024,
+                }
                 if run["status"] != 200 or run["bytes"] != size:
-                    self.results["notes"].append(f"memdump via {key}: status {code}, {got} of {size} bytes")
+                    self.results["notes"].append(
+                        f"memdump via {key}: status {code}, {got} of {size} bytes"
+                    )
                 runs[key].append(run)
-                say(f"  {key:<16} {run['mb_per_s']:8.0f} MB/s  RSS growth {run['rss_growth_mb']:6.1f} MB")
+                say(
+                    f"  {key:<16} {run['mb_per_s']:8.0f} MB/s  RSS growth {run['rss_growth_mb']:6.1f} MB"
+                )
         self.results["memdump"] = {
             key: {
                 "runs": items,
@@ -701,9 +912,16 @@ class Bench:
         out["python_pass_ms"] = self.wall([sys.executable, "-c", "pass"], env, n)
         out["help_ms"] = self.wall([str(IOCGATE), "--help"], env, n)
         capability = subprocess.run(
-            [sys.executable, "-c", "from iocgate.virustotal import DEFAULT_CAPABILITY as c; print(c)"],
-            capture_output=True, text=True, check=True, env=env,
-        ).stdout.strip()  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                "from iocgate.virustotal import DEFAULT_CAPABILITY as c; print(c)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout.strip()
         out["validate_ms"] = self.wall([str(IOCGATE), "validate", capability], env, n)
         out["import_cli_ms"] = self.wall([sys.executable, "-c", "import iocgate.cli"], env, n)
         out["importtime"] = self.importtime(env)
@@ -712,19 +930,40 @@ class Bench:
         path = self.summary_path("/v1")
         for i in range(n):
             rest, mcp = free_port(), free_port()
-            argv = [str(IOCGATE), "serve", "--upstream", f"{self.sim_up}/api/v3", "--rest-port", str(rest),
-                    "--mcp-port", str(mcp), "--quota", "unlimited"]  # fmt: skip
+            argv = [
+                str(IOCGATE),
+                "serve",
+                "--upstream",
+                f"{self.sim_up}/api/v3",
+                "--rest-port",
+                str(rest),
+                "--mcp-port",
+                str(mcp),
+                "--quota",
+                "unlimited",
+            ]
             proc = Proc(f"cold-serve-{i}", argv, env=self.iocgate_env(f"cold-{i}"))
             t0 = time.perf_counter()
             proc.start()
             try:
-                healthz = wait_http(f"http://127.0.0.1:{rest}/healthz", proc, timeout=30, interval=0.002)
+                healthz = wait_http(
+                    f"http://127.0.0.1:{rest}/healthz", proc, timeout=30, interval=0.002
+                )
                 status, _, _ = http(f"http://127.0.0.1:{rest}{path}")
                 first = time.perf_counter() - t0
-                mcp_ok = wait_http(f"http://127.0.0.1:{mcp}/healthz", proc, timeout=30, interval=0.002)
-                serve_runs.append({"healthz_ms": healthz * 1000, "first_v1_ms": first * 1000,
-                                   "v1_status": status, "mcp_healthz_ms": (time.perf_counter() - t0) * 1000
-                                   if mcp_ok is not None else None})  # fmt: skip
+                mcp_ok = wait_http(
+                    f"http://127.0.0.1:{mcp}/healthz", proc, timeout=30, interval=0.002
+                )
+                serve_runs.append(
+                    {
+                        "healthz_ms": healthz * 1000,
+                        "first_v1_ms": first * 1000,
+                        "v1_status": status,
+                        "mcp_healthz_ms": (time.perf_counter() - t0) * 1000
+                        if mcp_ok is not None
+                        else None,
+                    }
+                )
             finally:
                 proc.stop()
         out["serve_runs"] = serve_runs
@@ -738,18 +977,29 @@ class Bench:
         for _ in range(n):
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
-            done = subprocess.run(pinned(SERVER_CORE, argv), capture_output=True, env=env, timeout=60)
+            done = subprocess.run(
+                pinned(SERVER_CORE, argv), capture_output=True, env=env, timeout=60
+            )
             times.append((time.perf_counter() - t0) * 1000)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu.append(1000 * (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))
             if done.returncode != 0:
-                raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr[-500:]!r}")
-        self.cpu_ms[" ".join(Path(a).name if "/" in a else a for a in argv)] = statistics.median(cpu)
+                raise RuntimeError(
+                    f"{' '.join(argv)} exited {done.returncode}: {done.stderr[-500:]!r}"
+                )
+        self.cpu_ms[" ".join(Path(a).name if "/" in a else a for a in argv)] = statistics.median(
+            cpu
+        )
         return statistics.median(times)
 
     def importtime(self, env: dict[str, str]) -> dict[str, Any]:
-        done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import iocgate.cli"],
-                              capture_output=True, text=True, env=env, check=True)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import iocgate.cli"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         rows = []
         for line in done.stderr.splitlines():
             match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
@@ -777,7 +1027,7 @@ class Bench:
     def profile(self) -> None:
         """py-spy profiles of each gateway scenario (CPU samples of the server only)."""
         pyspy = BENCH_VENV / "bin" / "py-spy"
-        out_dir = WORK / "profiles"
+        out_dir = WORK / "profiles" / self.args.output.resolve().name
         out_dir.mkdir(parents=True, exist_ok=True)
         seconds = max(3, self.args.duration)
         t = self.targets
@@ -793,31 +1043,66 @@ class Bench:
         summaries = {}
         for name, target, conns in jobs:
             raw = out_dir / f"{name}.txt"
-            spy = subprocess.Popen([str(pyspy), "record", "--pid", str(target.proc.pid), "--rate", "250",
-                                    "--duration", str(seconds), "--format", "raw", "--output", str(raw)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            spy = subprocess.Popen(
+                [
+                    str(pyspy),
+                    "record",
+                    "--pid",
+                    str(target.proc.pid),
+                    "--rate",
+                    "250",
+                    "--duration",
+                    str(seconds),
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(raw),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(0.5)
             run_wrk(target.url, conns, seconds, target.script)
             spy.wait(timeout=seconds + 30)
             if raw.exists():
                 summaries[name] = collapse(raw)
-            say(f"  profile {name}: {raw.relative_to(REPO)} (collapsed stacks: speedscope, flamegraph.pl)")
+            say(
+                f"  profile {name}: {raw.relative_to(REPO)} (collapsed stacks: speedscope, flamegraph.pl)"
+            )
         self.results["profiles"] = summaries
 
 
+#: Leaf frames of a thread or loop that is waiting, not working (py-spy's idle detection
+#: misses them): left out so that shares are of the CPU the server spent.
+IDLE_LEAVES = (
+    "Condition.wait (threading.py)",
+    "EpollSelector.select (selectors.py)",
+    "Event.wait (threading.py)",
+    "Thread.join (threading.py)",
+)
+
+
 def collapse(raw: Path, top: int = 20) -> dict[str, Any]:
-    """Self and inclusive shares per function from py-spy's collapsed stacks."""
+    """Self and inclusive shares per function from py-spy's collapsed stacks (idle excluded).
+
+    With uvloop the loop's own C code (epoll wait and callbacks alike) shows as the leaf
+    `Runner.run (asyncio/runners.py)`: it stays in, so the shares of a uvloop server include
+    some idle time.
+    """
     own: dict[str, int] = {}
     inclusive: dict[str, int] = {}
-    total = 0
+    total = idle = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack:
             continue
         count = int(count_text)
         frames = [re.sub(r"\s*\((.*?):\d+\)$", r" (\1)", f) for f in stack.split(";")]
-        frames = [f for f in frames if not f.startswith("process ") and not f.startswith("thread ")]
+        frames = [f for f in frames if not f.startswith(("process ", "thread "))]
         if not frames:
+            continue
+        if frames[-1] in IDLE_LEAVES:
+            idle += count
             continue
         total += count
         own[frames[-1]] = own.get(frames[-1], 0) + count
@@ -825,18 +1110,33 @@ def collapse(raw: Path, top: int = 20) -> dict[str, Any]:
             inclusive[frame] = inclusive.get(frame, 0) + count
 
     def share(table: dict[str, int]) -> list[tuple[str, float]]:
-        return [(k, round(100 * v / total, 1)) for k, v in sorted(table.items(), key=lambda kv: -kv[1])[:top]]
+        return [
+            (k, round(100 * v / max(1, total), 1))
+            for k, v in sorted(table.items(), key=lambda kv: -kv[1])[:top]
+        ]
 
-    return {"samples": total, "self": share(own), "inclusive": share(inclusive)}
+    return {
+        "samples": total,
+        "idle_samples": idle,
+        "self": share(own),
+        "inclusive": share(inclusive),
+    }
 
 
 # --------------------------------------------------------------------------------------------
 # Targets and reports
 
 
-def find(points: list[dict[str, Any]], scenario: str, target: str, conns: int) -> dict[str, Any] | None:
+def find(
+    points: list[dict[str, Any]], scenario: str, target: str, conns: int
+) -> dict[str, Any] | None:
     for p in points:
-        if p.get("scenario") == scenario and p.get("target") == target and p.get("conns") == conns and p.get("runs"):
+        if (
+            p.get("scenario") == scenario
+            and p.get("target") == target
+            and p.get("conns") == conns
+            and p.get("runs")
+        ):
             return p
     return None
 
@@ -845,33 +1145,76 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     points = results.get("points", [])
     checks: list[dict[str, Any]] = []
 
-    def add(group: str, what: str, value: float | None, goal: str, ok: bool | None, detail: str = "") -> None:
-        checks.append({"group": group, "what": what, "value": value, "goal": goal, "ok": ok, "detail": detail})
+    def add(
+        group: str, what: str, value: float | None, goal: str, ok: bool | None, detail: str = ""
+    ) -> None:
+        checks.append(
+            {"group": group, "what": what, "value": value, "goal": goal, "ok": ok, "detail": detail}
+        )
 
     for gw in ("iocgate-sqlite", "iocgate-memory"):
         for conns in (1, 16, 64):
-            bare, ours = find(points, "rest-hit", "bare", conns), find(points, "rest-hit", gw, conns)
+            bare, ours = (
+                find(points, "rest-hit", "bare", conns),
+                find(points, "rest-hit", gw, conns),
+            )
             if bare and ours:
                 ratio = ours["rps"] / bare["rps"]
-                add("REST hit", f"{gw} req/s vs bare, c={conns}", ratio, ">= 0.70x", ratio >= 0.7,
-                    f"{ours['rps']:,.0f} vs {bare['rps']:,.0f} req/s")  # fmt: skip
+                add(
+                    "REST hit",
+                    f"{gw} req/s vs bare, c={conns}",
+                    ratio,
+                    ">= 0.70x",
+                    ratio >= 0.7,
+                    f"{ours['rps']:,.0f} vs {bare['rps']:,.0f} req/s",
+                )
                 p99 = ours["p99_ms"] / bare["p99_ms"]
-                add("REST hit", f"{gw} p99 vs bare, c={conns}", p99, "<= 2.0x", p99 <= 2.0,
-                    f"{ours['p99_ms']:.2f} vs {bare['p99_ms']:.2f} ms")  # fmt: skip
-    for direct_key, gw, upstream in (("sim-direct", "iocgate-off", "the simulator"),
-                                     ("static-direct", "iocgate-off-static", "a static upstream")):  # fmt: skip
+                add(
+                    "REST hit",
+                    f"{gw} p99 vs bare, c={conns}",
+                    p99,
+                    "<= 2.0x",
+                    p99 <= 2.0,
+                    f"{ours['p99_ms']:.2f} vs {bare['p99_ms']:.2f} ms",
+                )
+    for direct_key, gw, upstream in (
+        ("sim-direct", "iocgate-off", "the simulator"),
+        ("static-direct", "iocgate-off-static", "a static upstream"),
+    ):
         direct1, miss1 = find(points, "rest-miss", direct_key, 1), find(points, "rest-miss", gw, 1)
-        direct16, miss16 = find(points, "rest-miss", direct_key, 16), find(points, "rest-miss", gw, 16)
+        direct16, miss16 = (
+            find(points, "rest-miss", direct_key, 16),
+            find(points, "rest-miss", gw, 16),
+        )
         if direct1 and miss1:
             added = miss1["p50_ms"] - direct1["p50_ms"]
-            add("REST miss", f"median latency added over {upstream}, c=1", added, "< 1 ms", added < 1.0,
-                f"{miss1['p50_ms']:.2f} vs {direct1['p50_ms']:.2f} ms")  # fmt: skip
+            add(
+                "REST miss",
+                f"median latency added over {upstream}, c=1",
+                added,
+                "< 1 ms",
+                added < 1.0,
+                f"{miss1['p50_ms']:.2f} vs {direct1['p50_ms']:.2f} ms",
+            )
         if miss1 and miss16:
             ratio = miss16["rps"] / miss1["rps"]
-            add("REST miss", f"req/s at c=16 / req/s at c=1 ({upstream})", ratio, ">= 1.0x", ratio >= 1.0,
-                f"{miss16['rps']:,.0f} vs {miss1['rps']:,.0f} req/s")  # fmt: skip
+            add(
+                "REST miss",
+                f"req/s at c=16 / req/s at c=1 ({upstream})",
+                ratio,
+                ">= 1.0x",
+                ratio >= 1.0,
+                f"{miss16['rps']:,.0f} vs {miss1['rps']:,.0f} req/s",
+            )
             detail = f"direct: {direct16['p99_ms']:.1f} ms" if direct16 else ""
-            add("REST miss", f"p99 at c=16 (ms, {upstream})", miss16["p99_ms"], "< 50 ms", miss16["p99_ms"] < 50, detail)
+            add(
+                "REST miss",
+                f"p99 at c=16 (ms, {upstream})",
+                miss16["p99_ms"],
+                "< 50 ms",
+                miss16["p99_ms"] < 50,
+                detail,
+            )
     for gw in ("iocgate-sqlite", "iocgate-memory"):
         for conns in (1, 16):
             ours = find(points, "mcp", gw, conns)
@@ -879,25 +1222,59 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                 other = find(points, "mcp", peer, conns)
                 if ours and other:
                     ratio = ours["rps"] / other["rps"]
-                    add("MCP", f"{gw} calls/s vs {peer}, c={conns}", ratio, f">= {goal}x", ratio >= goal,
-                        f"{ours['rps']:,.0f} vs {other['rps']:,.0f} calls/s")  # fmt: skip
+                    add(
+                        "MCP",
+                        f"{gw} calls/s vs {peer}, c={conns}",
+                        ratio,
+                        f">= {goal}x",
+                        ratio >= goal,
+                        f"{ours['rps']:,.0f} vs {other['rps']:,.0f} calls/s",
+                    )
     memdump = results.get("memdump", {})
     direct = memdump.get("sim-direct")
     for gw in ("iocgate-off", "iocgate-sqlite"):
         ours = memdump.get(gw)
         if direct and ours:
             ratio = ours["mb_per_s"] / direct["mb_per_s"]
-            add("memdump", f"{gw} throughput vs the simulator's direct rate", ratio, ">= 0.25x", ratio >= 0.25,
-                f"{ours['mb_per_s']:,.0f} vs {direct['mb_per_s']:,.0f} MB/s")  # fmt: skip
-            add("memdump", f"{gw} RSS growth (MB)", ours["rss_growth_mb"], "< 16 MB", ours["rss_growth_mb"] < 16)
+            add(
+                "memdump",
+                f"{gw} throughput vs the simulator's direct rate",
+                ratio,
+                ">= 0.25x",
+                ratio >= 0.25,
+                f"{ours['mb_per_s']:,.0f} vs {direct['mb_per_s']:,.0f} MB/s",
+            )
+            add(
+                "memdump",
+                f"{gw} RSS growth (MB)",
+                ours["rss_growth_mb"],
+                "< 16 MB",
+                ours["rss_growth_mb"] < 16,
+            )
     cold = results.get("cold")
     if cold:
         add("cold start", "iocgate --help (ms)", cold["help_ms"], "< 300 ms", cold["help_ms"] < 300)
-        add("cold start", "iocgate validate <seed> (ms)", cold["validate_ms"], "< 300 ms", cold["validate_ms"] < 300)
-        add("cold start", "iocgate serve to first /v1 200 (ms)", cold["serve_first_v1_ms"], "< 1000 ms",
-            cold["serve_first_v1_ms"] < 1000)  # fmt: skip
-        add("cold start", "import iocgate.cli pulls in the MCP stack", None, "no",
-            not cold["importtime"]["imports_mcp"])  # fmt: skip
+        add(
+            "cold start",
+            "iocgate validate <seed> (ms)",
+            cold["validate_ms"],
+            "< 300 ms",
+            cold["validate_ms"] < 300,
+        )
+        add(
+            "cold start",
+            "iocgate serve to first /v1 200 (ms)",
+            cold["serve_first_v1_ms"],
+            "< 1000 ms",
+            cold["serve_first_v1_ms"] < 1000,
+        )
+        add(
+            "cold start",
+            "import iocgate.cli pulls in the MCP stack",
+            None,
+            "no",
+            not cold["importtime"]["imports_mcp"],
+        )
     return checks
 
 
@@ -914,19 +1291,61 @@ def machine() -> dict[str, Any]:
             if line.startswith("MemTotal"):
                 mem = f"{int(line.split()[1]) / 2**20:.1f} GiB"
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
-    git = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True)  # fmt: skip
-    project = project_versions(Path(sys.executable), [
-        "iocgate", "starlette", "uvicorn", "uvloop", "httptools", "httpx", "httpcore", "httpx2", "httpcore2",
-        "anyio", "sniffio", "pydantic", "pydantic-core", "mcp", "mcp-types", "orjson"])  # fmt: skip
+    git = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    )
+    project = project_versions(
+        Path(sys.executable),
+        [
+            "iocgate",
+            "starlette",
+            "uvicorn",
+            "uvloop",
+            "httptools",
+            "httpx",
+            "httpcore",
+            "httpx2",
+            "httpcore2",
+            "anyio",
+            "sniffio",
+            "pydantic",
+            "pydantic-core",
+            "mcp",
+            "mcp-types",
+            "orjson",
+        ],
+    )
     bench = {}
     if (BENCH_VENV / "bin" / "python").exists():
-        bench = project_versions(BENCH_VENV / "bin" / "python", [
-            "fastmcp", "mcp", "mcp-types", "httpx2", "httpcore2", "pydantic", "starlette", "uvicorn",
-            "uvloop", "httptools", "sniffio", "matplotlib", "py-spy"])  # fmt: skip
+        bench = project_versions(
+            BENCH_VENV / "bin" / "python",
+            [
+                "fastmcp",
+                "mcp",
+                "mcp-types",
+                "httpx2",
+                "httpcore2",
+                "pydantic",
+                "starlette",
+                "uvicorn",
+                "uvloop",
+                "httptools",
+                "sniffio",
+                "matplotlib",
+                "py-spy",
+            ],
+        )
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "src").rglob("*.py")):
+        digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
     return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "src_sha256": digest.hexdigest()[:16],
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory": mem,
@@ -954,7 +1373,10 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# iocgate benchmark results",
         "",
-        f"Run {m['date']} with `{cfg['command']}` on commit {m['git']}.",
+        f"Run {m['date']} with `{cfg['command']}` on commit {m['git']}; sha256 of src/**/*.py "
+        f"`{m.get('src_sha256', '?')}`"
+        + (f"; iocgate imported from `{cfg['src']}`" if cfg.get("src") else "")
+        + ".",
         "",
         f"**Machine:** {m['cpu']}, {m['cores']} cores, {m['memory']}, Linux {m['kernel']}, Python {m['python']}, "
         f"{m['wrk']}. Load average at start {' '.join(m['loadavg_start'])}, at end "
@@ -990,10 +1412,14 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         value = fmt(c["value"]) if c["value"] is not None else ("no" if c["ok"] else "yes")
         detail = f" ({c['detail']})" if c["detail"] else ""
         lines.append(f"| {c['group']} | {c['what']}{detail} | {value} | {c['goal']} | {ok} |")
-    lines += ["", "## Load points", "",
-              "| scenario | server | c | req/s | p50 ms | p99 ms | max ms | peak RSS MB | server CPU % | "
-              "server CPU µs/req | core 0 busy % | errors | upstream calls/req | repeats (req/s) |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines += [
+        "",
+        "## Load points",
+        "",
+        "| scenario | server | c | req/s | p50 ms | p99 ms | max ms | peak RSS MB | server CPU % | "
+        "server CPU µs/req | core 0 busy % | errors | upstream calls/req | repeats (req/s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for p in results.get("points", []):
         if not p.get("runs"):
             continue
@@ -1007,40 +1433,64 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         )
     md = results.get("memdump")
     if md:
-        lines += ["", f"## Artefact streaming ({results['sample']['memdump_bytes'] / 2**20:,.0f} MiB memdump)", "",
-                  "| path | MB/s (median) | peak RSS MB | RSS growth MB | runs (MB/s) |", "|---|---|---|---|---|"]  # fmt: skip
-        names = {"sim-direct": "simulator, direct", "iocgate-off": "iocgate REST, --cache off",
-                 "iocgate-sqlite": "iocgate REST, sqlite cache (artefact limit 512 MiB, so it streams)"}  # fmt: skip
+        lines += [
+            "",
+            f"## Artefact streaming ({results['sample']['memdump_bytes'] / 2**20:,.0f} MiB memdump)",
+            "",
+            "| path | MB/s (median) | peak RSS MB | RSS growth MB | runs (MB/s) |",
+            "|---|---|---|---|---|",
+        ]
+        names = {
+            "sim-direct": "simulator, direct",
+            "iocgate-off": "iocgate REST, --cache off",
+            "iocgate-sqlite": "iocgate REST, sqlite cache (artefact limit 512 MiB, so it streams)",
+        }
         for key, item in md.items():
             runs = ", ".join(f"{r['mb_per_s']:,.0f}" for r in item["runs"])
-            lines.append(f"| {names.get(key, key)} | {item['mb_per_s']:,.0f} | {item['peak_rss_mb']:.0f} | "
-                         f"{item['rss_growth_mb']:.1f} | {runs} |")  # fmt: skip
+            lines.append(
+                f"| {names.get(key, key)} | {item['mb_per_s']:,.0f} | {item['peak_rss_mb']:.0f} | "
+                f"{item['rss_growth_mb']:.1f} | {runs} |"
+            )
     cold = results.get("cold")
     if cold:
         it = cold["importtime"]
-        lines += ["", "## Cold start (medians)", "", "| measure | ms |", "|---|---|",
-                  f"| `python -c pass` | {cold['python_pass_ms']:.0f} |",
-                  f"| `iocgate --help` | {cold['help_ms']:.0f} |",
-                  f"| `iocgate validate <embedded capability>` | {cold['validate_ms']:.0f} |",
-                  f"| `python -c 'import iocgate.cli'` | {cold['import_cli_ms']:.0f} |",
-                  f"| `iocgate serve` to `/healthz` 200 | {cold['serve_healthz_ms']:.0f} |",
-                  f"| `iocgate serve` to first `/v1` 200 | {cold['serve_first_v1_ms']:.0f} |",
-                  "",
-                  "CPU time (user + system, ms, medians): "
-                  + ", ".join(f"`{k}` {v:.0f}" for k, v in cold.get("cpu_ms", {}).items()) + ".",
-                  "",
-                  f"`python -X importtime -c 'import iocgate.cli'`: {it['iocgate_cli_cumulative_ms']:.0f} ms cumulative "
-                  f"for {it['modules']} modules; MCP stack imported: {'yes' if it['imports_mcp'] else 'no'}; "
-                  f"uvicorn: {'yes' if it['imports_uvicorn'] else 'no'}, starlette: "
-                  f"{'yes' if it['imports_starlette'] else 'no'}, httpx: {'yes' if it['imports_httpx'] else 'no'}. "
-                  "Self time by top-level package (ms): "
-                  + ", ".join(f"{k} {v}" for k, v in it["self_ms_by_package"].items()) + "."]  # fmt: skip
+        lines += [
+            "",
+            "## Cold start (medians)",
+            "",
+            "| measure | ms |",
+            "|---|---|",
+            f"| `python -c pass` | {cold['python_pass_ms']:.0f} |",
+            f"| `iocgate --help` | {cold['help_ms']:.0f} |",
+            f"| `iocgate validate <embedded capability>` | {cold['validate_ms']:.0f} |",
+            f"| `python -c 'import iocgate.cli'` | {cold['import_cli_ms']:.0f} |",
+            f"| `iocgate serve` to `/healthz` 200 | {cold['serve_healthz_ms']:.0f} |",
+            f"| `iocgate serve` to first `/v1` 200 | {cold['serve_first_v1_ms']:.0f} |",
+            "",
+            "CPU time (user + system, ms, medians): "
+            + ", ".join(f"`{k}` {v:.0f}" for k, v in cold.get("cpu_ms", {}).items())
+            + ".",
+            "",
+            f"`python -X importtime -c 'import iocgate.cli'`: {it['iocgate_cli_cumulative_ms']:.0f} ms cumulative "
+            f"for {it['modules']} modules; MCP stack imported: {'yes' if it['imports_mcp'] else 'no'}; "
+            f"uvicorn: {'yes' if it['imports_uvicorn'] else 'no'}, starlette: "
+            f"{'yes' if it['imports_starlette'] else 'no'}, httpx: {'yes' if it['imports_httpx'] else 'no'}. "
+            "Self time by top-level package (ms): "
+            + ", ".join(f"{k} {v}" for k, v in it["self_ms_by_package"].items())
+            + ".",
+        ]
     profiles = results.get("profiles")
     if profiles:
-        lines += ["", "## Profiles (py-spy, server CPU samples; top self-time functions)", ""]
+        lines += [
+            "",
+            "## Profiles (py-spy at 250 Hz, idle waits left out; top self-time functions)",
+            "",
+        ]
         for name, prof in profiles.items():
-            lines.append(f"**{name}** ({prof['samples']} samples): "
-                         + "; ".join(f"{fn} {pct}%" for fn, pct in prof["self"][:10]))  # fmt: skip
+            lines.append(
+                f"**{name}** ({prof['samples']} samples): "
+                + "; ".join(f"{fn} {pct}%" for fn, pct in prof["self"][:10])
+            )
             lines.append("")
     if results["notes"]:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in results["notes"]]
@@ -1052,18 +1502,41 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1 s per point, 1 repeat, 256 MiB memdump")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 1 s per point, 1 repeat, 256 MiB memdump"
+    )
     parser.add_argument("--duration", type=int, help="seconds per load point (default 4)")
     parser.add_argument("--repeats", type=int, help="interleaved repeats per point (default 3)")
     parser.add_argument("--memdump-size", type=int, help="memdump bytes (default 1 GiB)")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="simulator latency (default 0)")
-    parser.add_argument("--only", nargs="*", choices=["rest-hit", "rest-miss", "mcp", "memdump", "cold"],
-                        help="run only these parts")  # fmt: skip
-    parser.add_argument("--profile", action="store_true", help="also record py-spy profiles of the gateway")
-    parser.add_argument("--max-minutes", type=float, default=12.0, help="hard limit for the load phase")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="results folder (default bench/results)")
-    parser.add_argument("--src", type=Path, help="import iocgate from this copy of src/ (A/B of candidate fixes)")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="simulator latency (default 0)"
+    )
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        choices=["rest-hit", "rest-miss", "mcp", "memdump", "cold"],
+        help="run only these parts",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also record py-spy profiles of the gateway"
+    )
+    parser.add_argument(
+        "--max-minutes", type=float, default=12.0, help="hard limit for the load phase"
+    )
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS, help="results folder (default bench/results)"
+    )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="only rewrite results.md and chart.png from the results.json in --output",
+    )
+    parser.add_argument(
+        "--src", type=Path, help="import iocgate from this copy of src/ (A/B of candidate fixes)"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     args.duration = args.duration or (1 if quick else 4)
@@ -1074,8 +1547,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def render(output: Path, bench_python: Path, results: dict[str, Any]) -> None:
+    results["targets"] = evaluate(results)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    write_markdown(results, output / "results.md")
+    chart = subprocess.run(
+        [
+            str(bench_python),
+            str(BENCH / "chart.py"),
+            str(output / "results.json"),
+            str(output / "chart.png"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if chart.returncode != 0:
+        say(f"chart failed: {chart.stderr[-1000:]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render_only:  # e.g. after a change to the report; profiles re-read from .work
+        results = json.loads((args.output / "results.json").read_text())
+        for name in results.get("profiles", {}):
+            raw = WORK / "profiles" / args.output.resolve().name / f"{name}.txt"
+            if raw.exists():
+                results["profiles"][name] = collapse(raw)
+        render(args.output, ensure_bench_venv(), results)
+        say(f"rewrote {args.output}/results.md and chart.png")
+        return 0
     started = time.monotonic()
     if not IOCGATE.exists():
         sys.exit(f"bench: {IOCGATE} not found: run with the project's venv (make bench)")
@@ -1086,7 +1591,9 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only or [])
     results = bench.results
     results["config"] = {
-        "command": "make bench" if not argv and not sys.argv[1:] else "bench/run.py " + " ".join(sys.argv[1:]),
+        "command": "make bench"
+        if not argv and not sys.argv[1:]
+        else "bench/run.py " + " ".join(sys.argv[1:]),
         "src": str(args.src) if args.src else None,
         "duration": args.duration,
         "repeats": args.repeats,
@@ -1096,6 +1603,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     results["machine"] = machine()
     interrupted = False
+    # SIGTERM (a CI timeout, kill PID) stops the servers too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         bench.setup()
         points = bench.build_points()
@@ -1115,19 +1624,16 @@ def main(argv: list[str] | None = None) -> int:
         bench.stop_all()
     results["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
     results["elapsed_s"] = round(time.monotonic() - started, 1)
-    results["targets"] = evaluate(results)
-    args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / "results.json").write_text(json.dumps(results, indent=2, default=str))
-    write_markdown(results, args.output / "results.md")
-    chart = subprocess.run([str(bench_python), str(BENCH / "chart.py"), str(args.output / "results.json"),
-                            str(args.output / "chart.png")], capture_output=True, text=True)  # fmt: skip
-    if chart.returncode != 0:
-        say(f"chart failed: {chart.stderr[-1000:]}")
-    say(f"done in {results['elapsed_s']:.0f} s: {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}/results.md")
+    render(args.output, bench_python, results)
+    say(
+        f"done in {results['elapsed_s']:.0f} s: {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}/results.md"
+    )
     for c in results["targets"]:
         mark = {True: "ok  ", False: "MISS", None: "    "}[c["ok"]]
         value = fmt(c["value"]) if c["value"] is not None else ""
-        print(f"{mark} {c['group']:<10} {c['what']:<62} {value:>8} (target {c['goal']}) {c['detail']}")
+        print(
+            f"{mark} {c['group']:<10} {c['what']:<62} {value:>8} (target {c['goal']}) {c['detail']}"
+        )
     return 130 if interrupted else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import signal
 import socket
@@ -224,4 +225,6 @@ def serve(capabilities: tuple[Path, ...], **flags: Any) -> None:
     settings = settings_from(capabilities, **flags)
     setup_logging(settings.log_level, settings.log_format)
     check_exposure(settings)
-    anyio.run(_serve, settings)
+    # uvicorn picks uvloop only in Server.run(); served from anyio.run it must be asked for.
+    uvloop = importlib.util.find_spec("uvloop") is not None
+    anyio.run(_serve, settings, backend_options={"use_uvloop": uvloop})

@@ -90,6 +90,7 @@ async def lead_always(key: str) -> AsyncIterator[bool]:
 
 
 class NullCache:
+    keeps_answers = False  # nothing stored: never parse a body only to check it is storable
     """Keeps nothing: every call goes upstream (``--cache off``)."""
 
     artefacts: ArtefactCache | None = None

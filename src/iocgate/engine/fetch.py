@@ -27,6 +27,7 @@ from iocgate.engine.retry import (
     parse_retry_after,
     with_retries,
 )
+from iocgate.engine.upstream import UpstreamResponse
 from iocgate.errors import PayloadTooLargeError, UpstreamUnavailableError
 
 if TYPE_CHECKING:
@@ -91,10 +92,15 @@ async def fetch(engine: Engine, call: Invocation, *, store: bool) -> Fetched:
         )  # fmt: skip
         return Fetched(answer=answer, quota=quotas[-1] if quotas else None)
     quota = quotas[-1] if quotas else None
-    if isinstance(received, httpx.Response):
+    if not isinstance(received, CachedResponse):
         return Fetched(stream=_stream(engine, call, received, quota, store=store))
     ttl = engine.cache_policy.ttl_for(call.operation, received.status) if store else None
-    if ttl and is_json(received.content_type) and _parses(received.body):
+    if (
+        ttl
+        and getattr(engine.cache, "keeps_answers", True)
+        and is_json(received.content_type)
+        and _parses(received.body)
+    ):
         await engine.cache.put(call.request.cache_key, received, ttl)
         return Fetched(answer=received, quota=quota, stored=True)
     return Fetched(answer=received, quota=quota)
@@ -102,7 +108,7 @@ async def fetch(engine: Engine, call: Invocation, *, store: bool) -> Fetched:
 
 async def _attempt(
     engine: Engine, call: Invocation, quotas: list[QuotaStatus], budget: RetryBudget
-) -> CachedResponse | httpx.Response:
+) -> CachedResponse | UpstreamResponse:
     """One attempt: a quota unit, the call, and for JSON and errors the whole body."""
     request, policy = call.request, call.retry
     name = call.operation.name
@@ -140,7 +146,7 @@ async def _attempt(
 def _stream(
     engine: Engine,
     call: Invocation,
-    response: httpx.Response,
+    response: UpstreamResponse,
     quota: QuotaStatus | None,
     *,
     store: bool,
@@ -175,7 +181,7 @@ def _stream(
     )
 
 
-async def read_bounded(response: httpx.Response, request: UpstreamRequest, limit: int) -> bytes:
+async def read_bounded(response: UpstreamResponse, request: UpstreamRequest, limit: int) -> bytes:
     """The whole body, refusing more than ``limit`` bytes; a cut body is a transient error."""
     chunks: list[bytes] = []
     size = 0

@@ -275,17 +275,20 @@ class Engine:
             self._log_hit(context)
             age = self._age(fetched.answer.stored_at)
         checked = cache is CacheStatus.HIT or fetched.stored  # stored bodies were parsed once
+        version = (context.request.cache_key, fetched.answer.stored_at) if checked else None
         quota = None if cache is CacheStatus.HIT else fetched.quota  # a hit spent nothing
         return self._json_result(
             context.operation, context.output_parameters, fetched.answer, context.request_id,
-            cache, age, quota, checked=checked,
+            cache, age, quota, checked=checked, version=version,
         )  # fmt: skip
 
     def _age(self, stored_at: float) -> int:
         return max(0, int(self.clock() - stored_at))
 
     def _log_hit(self, context: Invocation) -> None:
-        log.info(
+        if not log.isEnabledFor(logging.DEBUG):  # the access log line already says cache=HIT
+            return
+        log.debug(
             "cache hit %s %s", context.request.operation, context.request.url,
             extra={"request_id": context.request_id, "cache": "HIT"},
         )  # fmt: skip
@@ -301,6 +304,7 @@ class Engine:
         quota: QuotaStatus | None,
         *,
         checked: bool = False,
+        version: tuple[str, float] | None = None,
     ) -> Result:
         headers = {k: v for k, v in stored.headers if k in PASSED_HEADERS and k != "content-length"}
         common: dict[str, Any] = {
@@ -313,9 +317,11 @@ class Engine:
             "quota": quota,
             "upstream_status": stored.status,
         }
-        if checked and is_passthrough(output_parameters):
+        if is_passthrough(output_parameters) and (checked or stored.status < 400):
             # Stored bodies were checked as JSON when stored: serve the bytes, parse on demand.
-            return Result(content_type="application/json", json_body=stored.body, **common)
+            return Result(
+                content_type="application/json", json_body=stored.body, version=version, **common
+            )
         try:
             parsed = json.loads(stored.body) if stored.body else None
         except ValueError:

@@ -17,6 +17,7 @@ __all__ = ["MemoryCache"]
 
 
 class MemoryCache:
+    keeps_answers = True
     """A least-recently-used map of answers with per-entry expiry; artefacts are not kept."""
 
     artefacts: ArtefactCache | None = None

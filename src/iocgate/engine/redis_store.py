@@ -57,6 +57,7 @@ def _unavailable(exc: RedisError) -> TransientError:
 
 
 class RedisCache:
+    keeps_answers = True
     """Answers in Redis hashes that expire with their TTL, and the flight locks."""
 
     def __init__(

@@ -96,6 +96,8 @@ class Result:
     age: int | None = None
     quota: QuotaStatus | None = None
     upstream_status: int | None = None
+    #: (cache key, stored_at) of a stored answer: the same version has the same bytes.
+    version: tuple[str, float] | None = None
 
     @property
     def data(self) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -257,21 +258,44 @@ def _notes(info: CallInfo) -> dict[str, Any]:
     return notes
 
 
+_SHAPED: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_SHAPED_MAX = 64
+
+
 def render_data(data: Any, info: CallInfo, result: Result | None = None) -> types.CallToolResult:
-    """A JSON answer, fitted to the budget (``section``/``offset`` page through it)."""
-    try:
-        shaped = fit_answer(
-            data,
-            budget_bytes=info.budget_bytes - _NOTICE_BYTES - _WARNING_RESERVE,
-            section=info.section,
-            offset=info.offset,
-            condense=info.condense,
-            notes=_notes(info),
-        )
-    except SectionError as exc:
-        return render_error("InvalidArgumentError", str(exc), info, result=result)
+    """A JSON answer, fitted to the budget (``section``/``offset`` page through it).
+
+    Shaping a large answer costs milliseconds (its parts are serialised many times to measure
+    them), so the shape of a stored answer is kept: same version, budget and page, same shape.
+    """
+    notes = _notes(info)
+    version = result.version if result is not None else None
+    key = None
+    memo = None
+    if version is not None:
+        key = (version, info.budget_bytes, info.section, info.offset, tuple(sorted(notes.items())))
+        memo = _SHAPED.get(key)
+        if memo is not None:
+            _SHAPED.move_to_end(key)
+    if memo is None:
+        try:
+            shaped = fit_answer(
+                data if data is not None or result is None else result.data,
+                budget_bytes=info.budget_bytes - _NOTICE_BYTES - _WARNING_RESERVE,
+                section=info.section,
+                offset=info.offset,
+                condense=info.condense,
+                notes=notes,
+            )
+        except SectionError as exc:
+            return render_error("InvalidArgumentError", str(exc), info, result=result)
+        memo = (shaped, warning_for(shaped.structured))
+        if key is not None:
+            _SHAPED[key] = memo
+            if len(_SHAPED) > _SHAPED_MAX:
+                _SHAPED.popitem(last=False)
+    shaped, warning = memo
     notice = UNTRUSTED_NOTICE
-    warning = warning_for(shaped.structured)
     if warning:
         notice = f"{notice} {warning}"
     return types.CallToolResult(
@@ -358,4 +382,4 @@ async def render_result(result: Result, info: CallInfo) -> types.CallToolResult:
         )
     if not result.is_json:
         return await _render_artefact(result, info)
-    return render_data(result.data, info, result)
+    return render_data(None if result.version is not None else result.data, info, result)

@@ -27,6 +27,7 @@ from iocgate.exposes.rest.errors import (
     handle_iocgate_error,
     not_found,
 )
+from iocgate.exposes.rest.fastpath import HitFastPath
 from iocgate.exposes.rest.health import health_routes
 from iocgate.exposes.rest.links import LinkRewriter
 from iocgate.exposes.rest.openapi import build_openapi
@@ -65,6 +66,7 @@ def create_rest_app(engine: Engine, options: RestOptions | None = None) -> Starl
         routes=routes,
         middleware=[
             Middleware(RequestContextMiddleware, demo=options.demo),
+            Middleware(HitFastPath, engine=engine),
             Middleware(JsonGzipMiddleware, minimum_size=options.gzip_minimum_size),
             Middleware(ErrorBoundary, redact=engine.redact),
         ],

@@ -12,12 +12,13 @@ import uuid
 from starlette.datastructures import URL
 from starlette.types import Receive, Scope, Send
 
-from iocgate.engine import Caller, Engine
+from iocgate.engine import CacheStatus, Caller, Engine
 from iocgate.errors import IocgateError, MethodNotAllowedError
 from iocgate.exposes.auth import CLIENT_ID_KEY
 from iocgate.exposes.rest.body import body_arguments, header_arguments
 from iocgate.exposes.rest.context import state_of
 from iocgate.exposes.rest.errors import iocgate_error_response
+from iocgate.exposes.rest.fastpath import FASTPATH_KEY
 from iocgate.exposes.rest.links import LinkRewriter
 from iocgate.exposes.rest.params import cache_mode, header_value, inbound_arguments
 from iocgate.exposes.rest.responses import result_response
@@ -77,4 +78,15 @@ class RestEndpoint:
             last_literal=found.resource.path.last_literal,
             success_body=lambda ok: self.links.rewrite_body(ok, lambda: gateway_base_url(scope)),
         )
+        fast = scope.get(FASTPATH_KEY)
+        body = getattr(response, "body", None)  # a streamed response has none: never learnt
+        if (
+            fast is not None
+            and result.version is not None
+            and result.status == 200
+            and result.cache is CacheStatus.HIT
+            and isinstance(body, bytes)
+        ):
+            layer, key = fast
+            layer.learn(key, result.version, route.operation.name, body, list(response.raw_headers))
         await response(scope, receive, send)

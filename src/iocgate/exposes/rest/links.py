@@ -90,13 +90,21 @@ class LinkRewriter:
         self._needles = tuple(sorted(needles, key=len, reverse=True))  # longer needles scan faster
 
         self._recent = _RecentBodies()
+        self._plain: set[tuple[str, float]] = set()  # stored versions that name no base
 
     def rewrite_body(self, result: Result, gateway_base: Callable[[], str]) -> bytes:
         """The JSON body of ``result`` to send, its upstream links pointing at the gateway."""
         raw = result.json_body
         if raw is None:  # mapped by output parameters: serialised here anyway
             return json_body(self.rewrite(result.data, gateway_base()))
+        version = result.version
+        if version is not None and version in self._plain:
+            return raw  # this stored answer was scanned before: it names no upstream base
         if not any(needle in raw for needle in self._needles):
+            if version is not None:
+                if len(self._plain) >= 4096:
+                    self._plain.clear()
+                self._plain.add(version)
             return raw
         base = gateway_base()
         key = self._recent.key(raw, base)
