@@ -19,7 +19,7 @@ from iocgate.engine.memory_cache import MemoryCache
 from iocgate.engine.observer import NullObserver, Observer
 from iocgate.engine.quota import BudgetQuota, BudgetStore, MemoryBudgetStore, Quota, UnlimitedQuota
 from iocgate.engine.redis_store import RedisBudgetStore, RedisCache, connect_redis
-from iocgate.engine.request import UpstreamRequest, build_upstream_request, redact
+from iocgate.engine.request import UpstreamRequest, build_upstream_request, new_request_id, redact
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy
 from iocgate.engine.sqlite_store import SqliteBudgetStore, SqliteCache, SqliteDatabase
@@ -72,6 +72,7 @@ __all__ = [
     "describe_store",
     "half_budget",
     "is_redis",
+    "new_request_id",
     "open_budget_store",
     "open_cache",
     "open_quota",

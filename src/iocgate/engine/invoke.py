@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -28,6 +27,7 @@ from iocgate.engine.request import (
     UpstreamRequest,
     build_upstream_request,
     coerce_arguments,
+    new_request_id,
     redact,
 )
 from iocgate.engine.result import CacheStatus, QuotaStatus, Result
@@ -197,7 +197,7 @@ class Engine:
             operation=operation,
             request=request,
             client_id=caller.client_id,
-            request_id=caller.request_id or uuid.uuid4().hex,
+            request_id=caller.request_id or new_request_id(),
             output_parameters=outputs or operation.output_parameters,
             retry=self.retry if retriable else RetryPolicy.disabled(),
         )

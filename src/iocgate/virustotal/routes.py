@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from iocgate.engine import CacheMode, Caller, Engine, QuotaStatus
+from iocgate.engine import CacheMode, Caller, Engine, QuotaStatus, new_request_id
 from iocgate.errors import IocgateError, QuotaExceededError
 from iocgate.virustotal.exports import (
     iocs_csv,
@@ -66,7 +65,7 @@ def _caller(request: Request) -> tuple[Caller, bool]:
     if isinstance(from_adapter, str):
         request_id, own = from_adapter, False  # the adapter's middleware adds the header
     else:
-        request_id = sent if sent and _REQUEST_ID.match(sent) else uuid.uuid4().hex
+        request_id = sent if sent and _REQUEST_ID.match(sent) else new_request_id()
         own = True
     directives = {d.strip().lower() for d in request.headers.get("cache-control", "").split(",")}
     mode = (

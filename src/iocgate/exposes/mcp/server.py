@@ -8,7 +8,6 @@ the tool's input schema before anything is sent upstream, and every exception is
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -18,7 +17,7 @@ from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
 from iocgate.capability import Operation
-from iocgate.engine import Caller, Engine, LoadedCapability, Result
+from iocgate.engine import Caller, Engine, LoadedCapability, Result, new_request_id
 from iocgate.exposes.auth import CLIENT_ID_KEY
 from iocgate.exposes.mcp.links import rest_url
 from iocgate.exposes.mcp.options import McpOptions
@@ -58,7 +57,7 @@ def _request_id(ctx: ServerRequestContext[Any, Any]) -> str:
         given = headers.get("x-request-id")
         if isinstance(given, str) and _REQUEST_ID.match(given):
             return given
-    return uuid.uuid4().hex
+    return new_request_id()
 
 
 def _client_id(ctx: ServerRequestContext[Any, Any]) -> str | None:

@@ -7,12 +7,10 @@ answers come back as a `Result` and pass through verbatim.
 
 from __future__ import annotations
 
-import uuid
-
 from starlette.datastructures import URL
 from starlette.types import Receive, Scope, Send
 
-from iocgate.engine import CacheStatus, Caller, Engine
+from iocgate.engine import CacheStatus, Caller, Engine, new_request_id
 from iocgate.errors import IocgateError, MethodNotAllowedError
 from iocgate.exposes.auth import CLIENT_ID_KEY
 from iocgate.exposes.rest.body import body_arguments, header_arguments
@@ -59,7 +57,7 @@ class RestEndpoint:
         caller = Caller(
             adapter="rest",
             client_id=str(client) if client else None,
-            request_id=rid if isinstance(rid, str) else uuid.uuid4().hex,
+            request_id=rid if isinstance(rid, str) else new_request_id(),
             cache_mode=cache_mode(header_value(scope, b"cache-control")),
         )
         try:

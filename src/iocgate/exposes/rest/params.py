@@ -12,13 +12,12 @@ answer (a refresh); ``no-store`` wins when both are sent.
 from __future__ import annotations
 
 import re
-import uuid
 from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
 from iocgate.capability import RestRoute
-from iocgate.engine import CacheMode
+from iocgate.engine import CacheMode, new_request_id
 from iocgate.errors import InvalidArgumentError
 
 __all__ = ["cache_mode", "header_value", "inbound_arguments", "request_id"]
@@ -68,7 +67,7 @@ def request_id(sent: str | None) -> str:
     """The client's ``X-Request-ID`` when it is sane (<= 128 safe characters), else a new one."""
     if sent and _REQUEST_ID.fullmatch(sent):
         return sent
-    return uuid.uuid4().hex
+    return new_request_id()
 
 
 def header_value(scope: Scope, name: bytes) -> str | None:
