@@ -34,7 +34,16 @@ from iocgate.errors import CapabilityError
 from iocgate.settings import API_KEY_VARIABLE, Settings
 from iocgate.virustotal import DEFAULT_CAPABILITY, VirusTotalPlugin
 
-__all__ = ["DemoUpstream", "Gateway", "capability_paths", "open_gateway", "serve_apps"]
+__all__ = [
+    "DemoUpstream",
+    "Gateway",
+    "bind_app",
+    "capability_paths",
+    "listen",
+    "open_gateway",
+    "serve_apps",
+    "stop_apps",
+]
 
 log = logging.getLogger("iocgate")
 
@@ -91,7 +100,8 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``; a busy port is a clear error."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -130,9 +140,11 @@ def bind_app(
     *,
     drain_seconds: float = 30.0,
     lifespan: Literal["auto", "on", "off"] = "on",
+    sock: socket.socket | None = None,
 ) -> ServedApp:
-    """Bind ``app`` to ``host:port`` now (so a busy port fails before anything starts)."""
-    served = ServedApp(name, app, _bind(host, port))
+    """Bind ``app`` to ``host:port`` now (so a busy port fails before anything starts), or serve
+    it on ``sock``, a socket `listen` bound earlier."""
+    served = ServedApp(name, app, sock if sock is not None else listen(host, port))
     config = uvicorn.Config(
         app,
         log_level="warning",

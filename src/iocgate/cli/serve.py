@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import ipaddress
 import signal
 import socket
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
+import anyio.to_thread
 import click
 
 from iocgate.cli import output
@@ -18,6 +20,10 @@ from iocgate.cli.options import gateway_options, settings_from
 from iocgate.cli.output import handle_errors, setup_logging, stderr
 from iocgate.errors import InvalidArgumentError
 from iocgate.settings import Settings
+
+if TYPE_CHECKING:
+    from iocgate.exposes.metrics import Metrics
+    from iocgate.gateway import Gateway
 
 __all__ = ["serve"]
 
@@ -95,88 +101,109 @@ def _protect(
     )
 
 
+def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> tuple[Any, bool]:
+    """The REST app with the VirusTotal extras and /metrics; and whether a console is mounted."""
+    from iocgate import __version__
+    from iocgate.exposes.rest import RestOptions, create_rest_app
+    from iocgate.gateway import rest_extras
+
+    demo = gateway.demo is not None
+    extras = rest_extras(gateway)
+    app = create_rest_app(
+        gateway.engine,
+        RestOptions(
+            demo=demo,
+            extra_routes=(metrics.route(), *extras.routes),
+            extra_openapi_paths=extras.openapi_paths,
+            title=gateway.capabilities[0].label,
+            version=__version__,
+        ),
+    )
+    protected = _protect(app, settings, demo, extras.public_paths, extras.public_prefixes)
+    return protected, bool(extras.routes)
+
+
+def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
+    """The MCP app (streamable HTTP); importing the MCP stack costs ~0.7 s, so it comes last."""
+    from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server
+    from iocgate.gateway import mcp_extras
+
+    hosts, origins = _host_patterns(settings.host)
+    options = McpOptions(
+        demo=gateway.demo is not None,
+        budget_tokens=settings.context_budget_tokens,
+        rest_base_url=rest_url,
+        allowed_hosts=hosts,
+        allowed_origins=origins,
+    )
+    options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
+    app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
+    return _protect(app, settings, gateway.demo is not None)
+
+
 async def _serve(settings: Settings) -> None:
     from iocgate.exposes.metrics import Metrics
-    from iocgate.gateway import (
-        bind_app,
-        mcp_extras,
-        open_gateway,
-        print_demo_banner,
-        rest_extras,
-        serve_apps,
-    )
+    from iocgate.gateway import bind_app, listen, open_gateway, print_demo_banner
 
     metrics = Metrics()
     async with open_gateway(settings, observer=metrics) as gateway:
         output.SECRETS[:] = gateway.engine.secrets
-        demo = gateway.demo is not None
-        apps = []
-        urls = []
         rest_spec = next((c.rest for c in gateway.capabilities if c.rest), None)
         mcp_spec = next(
             (c.mcp for c in gateway.capabilities if c.mcp and c.mcp.transport == "http"), None
         )
-        host = settings.host
-        url_host = f"[{host}]" if ":" in host else host
-        rest_url = None
-        if rest_spec is not None:
-            from iocgate import __version__
-            from iocgate.exposes.rest import RestOptions, create_rest_app
-
-            extras = rest_extras(gateway)
-            rest_app = create_rest_app(
-                gateway.engine,
-                RestOptions(
-                    demo=demo,
-                    extra_routes=(metrics.route(), *extras.routes),
-                    extra_openapi_paths=extras.openapi_paths,
-                    title=gateway.capabilities[0].label,
-                    version=__version__,
-                ),
-            )
-            port = settings.rest_port if settings.rest_port is not None else rest_spec.port
-            protected = _protect(
-                rest_app, settings, demo, extras.public_paths, extras.public_prefixes
-            )
-            served = bind_app("rest", protected, host, port, drain_seconds=settings.drain_seconds)
-            apps.append(served)
-            rest_url = f"http://{url_host}:{served.port}"
-            urls.append(f"REST     {rest_url}/v1/...   docs {rest_url}/docs")
-            if extras.routes:
-                urls.append(f"console  {rest_url}/")
-        if mcp_spec is not None:
-            from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server
-
-            hosts, origins = _host_patterns(host)
-            options = McpOptions(
-                demo=demo,
-                budget_tokens=settings.context_budget_tokens,
-                rest_base_url=rest_url,
-                allowed_hosts=hosts,
-                allowed_origins=origins,
-            )
-            options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
-            mcp_app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
-            port = settings.mcp_port if settings.mcp_port is not None else mcp_spec.port
-            served = bind_app(
-                "mcp", _protect(mcp_app, settings, demo), host, port,
-                drain_seconds=settings.drain_seconds,
-            )  # fmt: skip
-            apps.append(served)
-            urls.append(f"MCP      http://{url_host}:{served.port}/mcp")
-        if not apps:
+        if rest_spec is None and mcp_spec is None:
             raise InvalidArgumentError(
                 "the capability exposes no REST or MCP (http) adapter to serve; "
                 "for an stdio-only MCP adapter run `iocgate stdio`"
             )
-        if demo:
-            print_demo_banner(gateway, urls)
-        else:
-            stderr("iocgate serving:\n" + "\n".join(f"  {u}" for u in urls))
+        host, drain = settings.host, settings.drain_seconds
+        url_host = f"[{host}]" if ":" in host else host
+        # Both ports are bound before anything starts: a busy port fails at once, and MCP
+        # clients wait in the listen backlog while REST already answers.
+        rest_sock = mcp_sock = None
+        if rest_spec is not None:
+            rest_sock = listen(
+                host, settings.rest_port if settings.rest_port is not None else rest_spec.port
+            )
+        if mcp_spec is not None:
+            mcp_sock = listen(
+                host, settings.mcp_port if settings.mcp_port is not None else mcp_spec.port
+            )
+        apps: list[Any] = []
+        urls: list[str] = []
+        rest_url = None
         stopped = anyio.Event()
         async with anyio.create_task_group() as group:
             group.start_soon(_watch_signals, apps, stopped)
-            await serve_apps(apps)
+            async with anyio.create_task_group() as servers:
+                if rest_sock is not None:
+                    app, has_console = _rest_app(gateway, settings, metrics)
+                    served = bind_app("rest", app, host, 0, drain_seconds=drain, sock=rest_sock)
+                    apps.append(served)
+                    assert served.server is not None
+                    servers.start_soon(served.server.serve, [served.sock])
+                    rest_url = f"http://{url_host}:{served.port}"
+                    urls.append(f"REST     {rest_url}/v1/...   docs {rest_url}/docs")
+                    if has_console:
+                        urls.append(f"console  {rest_url}/")
+                if mcp_sock is not None and not stopped.is_set():
+                    # REST answers while the MCP stack is imported in a worker thread (the
+                    # import would otherwise hold the event loop for ~0.7 s).
+                    await anyio.to_thread.run_sync(importlib.import_module, "iocgate.exposes.mcp")
+                if mcp_sock is not None and not stopped.is_set():  # no SIGTERM meanwhile
+                    app = _mcp_app(gateway, settings, rest_url)
+                    served = bind_app("mcp", app, host, 0, drain_seconds=drain, sock=mcp_sock)
+                    apps.append(served)
+                    assert served.server is not None
+                    servers.start_soon(served.server.serve, [served.sock])
+                    urls.append(f"MCP      http://{url_host}:{served.port}/mcp")
+                elif mcp_sock is not None:
+                    mcp_sock.close()  # stopped before MCP was up: nothing will serve it
+                if gateway.demo is not None:
+                    print_demo_banner(gateway, urls)
+                else:
+                    stderr("iocgate serving:\n" + "\n".join(f"  {u}" for u in urls))
             group.cancel_scope.cancel()
         stderr("iocgate stopped")
 
