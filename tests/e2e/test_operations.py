@@ -6,6 +6,7 @@ import hashlib
 import json
 import signal
 import threading
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -61,11 +62,16 @@ def test_json_logs_carry_the_request_id_and_never_the_key(served) -> None:  # ty
         headers={"X-Request-ID": "trace-me-42"},
     )
     assert response.headers["x-request-id"] == "trace-me-42"
-    text = log.read_text()
-    records = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-    assert records, text
-    mine = [r for r in records if r.get("request_id") == "trace-me-42"]
-    loggers = {r["logger"] for r in mine}
+    # The access line is written once the response is sent: give it a moment to land.
+    deadline = time.monotonic() + 10
+    while True:
+        text = log.read_text()
+        records = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        mine = [r for r in records if r.get("request_id") == "trace-me-42"]
+        loggers = {r["logger"] for r in mine}
+        if {"iocgate.access", "iocgate.upstream"} <= loggers or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert {"iocgate.access", "iocgate.upstream"} <= loggers  # one id, both log lines
     assert DEMO_PRIVILEGED_KEY not in text
 

@@ -25,11 +25,12 @@ def test_cache_status_is_shown_and_refresh_asks_for_fresh_answers(
     assert "old" in badge.inner_text()
     assert tab.locator(".answer-source .cache-badge").inner_text() != ""
 
-    sent: list[dict[str, str]] = []
-    tab.on("request", lambda r: sent.append(r.headers) if "/x/investigate/" in r.url else None)
-    tab.get_by_role("button", name="Refresh").click()
-    tab.wait_for_selector("#investigation:not([aria-busy]) .tree-cache .cache-badge")
-    assert any(h.get("cache-control") == "no-cache" for h in sent)
+    # Wait for the refresh's own request: the page may not be busy yet right after the click.
+    with tab.expect_request(
+        lambda r: r.url.split("?")[0].endswith(f"/x/investigate/{sha256}")
+    ) as refreshed:
+        tab.get_by_role("button", name="Refresh").click()
+    assert refreshed.value.headers.get("cache-control") == "no-cache"
     expect(badge).to_have_text("fresh from upstream")
     tab.locator(".inv-header").screenshot(path=screenshots / "cache-header.png")
 
