@@ -352,7 +352,7 @@ def print_demo_banner(gateway: Gateway, urls: Sequence[str]) -> None:
         "VirusTotal simulator (not real data).",
         *(f"  {url}" for url in urls),
         "  hashes to try:",
-        *(f"    {kind:<5} {sha256}" for kind, sha256 in demo.samples),
+        *(f"    {kind:<7} {sha256}" for kind, sha256 in demo.samples),
         "  all simulator hashes: iocgate sim --list",
     ]
     sys.stderr.write("\n".join(lines) + "\n")
