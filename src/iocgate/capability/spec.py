@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from iocgate.capability.model import (
     Authentication,
@@ -281,9 +281,11 @@ def _resolve_call(
         if reference.name in declared_by_name:  # the exposed side's own declaration wins
             inbound[reference.name] = declared_by_name[reference.name]
             continue
-        location = "path" if reference.name in path_names else consumed.location
-        if location == "path" and reference.name not in path_names:
-            location = "query"
+        # A consumed path parameter the exposed path does not carry arrives as a query parameter.
+        if reference.name in path_names:
+            location = "path"
+        else:
+            location = "query" if consumed.location == "path" else consumed.location
         inbound[reference.name] = Parameter(
             name=reference.name,
             location=location,
@@ -412,6 +414,3 @@ def resolve(
     if rest and mcp and rest.port == mcp.port:
         problems.add(("capability", "exposes"), f"REST and MCP adapters share port {rest.port}")
     return operations, rest, mcp
-
-
-OutputKind = Literal["json", "bytes"]

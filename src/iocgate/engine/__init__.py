@@ -19,7 +19,13 @@ from iocgate.engine.memory_cache import MemoryCache
 from iocgate.engine.observer import NullObserver, Observer
 from iocgate.engine.quota import BudgetQuota, BudgetStore, MemoryBudgetStore, Quota, UnlimitedQuota
 from iocgate.engine.redis_store import RedisBudgetStore, RedisCache, connect_redis
-from iocgate.engine.request import UpstreamRequest, build_upstream_request, new_request_id, redact
+from iocgate.engine.request import (
+    UpstreamRequest,
+    build_upstream_request,
+    new_request_id,
+    redact,
+    request_id_from,
+)
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy
 from iocgate.engine.sqlite_store import SqliteBudgetStore, SqliteCache, SqliteDatabase
@@ -78,4 +84,5 @@ __all__ = [
     "open_quota",
     "parse_budget",
     "redact",
+    "request_id_from",
 ]

@@ -48,6 +48,19 @@ class CacheMode(StrEnum):
     BYPASS = "bypass"
     REFRESH = "refresh"
 
+    @classmethod
+    def from_cache_control(cls, header: str | None) -> CacheMode:
+        """What a request's ``Cache-Control`` asks for: ``no-store`` bypasses the cache,
+        ``no-cache`` refreshes it (``no-store`` wins when both are sent)."""
+        if not header:
+            return cls.USE
+        directives = {part.strip().lower().split("=", 1)[0] for part in header.split(",")}
+        if "no-store" in directives:
+            return cls.BYPASS
+        if "no-cache" in directives:
+            return cls.REFRESH
+        return cls.USE
+
 
 @dataclass(frozen=True, slots=True)
 class Caller:

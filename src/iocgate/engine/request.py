@@ -11,6 +11,7 @@ import base64
 import hashlib
 import itertools
 import json
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ __all__ = [
     "coerce_arguments",
     "new_request_id",
     "redact",
+    "request_id_from",
 ]
 
 REDACTED = "[REDACTED]"
@@ -38,6 +40,17 @@ _ID_COUNTER = itertools.count(1)
 def new_request_id() -> str:
     """A new request id, 32 hex characters."""
     return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
+
+
+# Ids a client may choose: they are echoed in a header and written to logs.
+_CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+=/~-]{1,128}")
+
+
+def request_id_from(sent: str | None) -> str:
+    """The client's ``X-Request-ID`` when it is sane (<= 128 safe characters), else a new one."""
+    if sent and _CLIENT_REQUEST_ID.fullmatch(sent):
+        return sent
+    return new_request_id()
 
 
 @dataclass(frozen=True, slots=True)

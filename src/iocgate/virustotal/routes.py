@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from iocgate.engine import CacheMode, Caller, Engine, QuotaStatus, new_request_id
+from iocgate.engine import CacheMode, Caller, Engine, QuotaStatus, request_id_from
 from iocgate.errors import IocgateError, QuotaExceededError
 from iocgate.virustotal.exports import (
     iocs_csv,
@@ -40,7 +39,6 @@ PREFIX = "/x/investigate"
 # The scope key where the REST adapter's bearer-auth middleware names the client
 # (iocgate.exposes.auth.CLIENT_ID_KEY; not imported: this layer may not import adapters).
 _CLIENT_ID_KEY = "iocgate.client_id"
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 
 Render = Callable[[Brief, Request], Response]
@@ -65,16 +63,9 @@ def _caller(request: Request) -> tuple[Caller, bool]:
     if isinstance(from_adapter, str):
         request_id, own = from_adapter, False  # the adapter's middleware adds the header
     else:
-        request_id = sent if sent and _REQUEST_ID.match(sent) else new_request_id()
+        request_id = request_id_from(sent)
         own = True
-    directives = {d.strip().lower() for d in request.headers.get("cache-control", "").split(",")}
-    mode = (
-        CacheMode.BYPASS
-        if "no-store" in directives
-        else CacheMode.REFRESH
-        if "no-cache" in directives
-        else CacheMode.USE
-    )
+    mode = CacheMode.from_cache_control(request.headers.get("cache-control"))
     client = request.scope.get(_CLIENT_ID_KEY) or (request.client.host if request.client else None)
     caller = Caller(
         adapter="rest",

@@ -11,19 +11,15 @@ answer (a refresh); ``no-store`` wins when both are sent.
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
 from iocgate.capability import RestRoute
-from iocgate.engine import CacheMode, new_request_id
+from iocgate.engine import CacheMode, request_id_from
 from iocgate.errors import InvalidArgumentError
 
 __all__ = ["cache_mode", "header_value", "inbound_arguments", "request_id"]
-
-# Sane ids only: they are echoed in a header and written to logs.
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+=/~-]{1,128}")
 
 
 def inbound_arguments(
@@ -53,8 +49,7 @@ def inbound_arguments(
 
 def cache_mode(cache_control: str | None) -> CacheMode:
     """The cache mode a request's ``Cache-Control`` header asks for."""
-    if not cache_control:
-        return CacheMode.USE
+    return CacheMode.from_cache_control(cache_control)
     directives = {part.strip().lower().split("=", 1)[0] for part in cache_control.split(",")}
     if "no-store" in directives:
         return CacheMode.BYPASS
@@ -64,10 +59,8 @@ def cache_mode(cache_control: str | None) -> CacheMode:
 
 
 def request_id(sent: str | None) -> str:
-    """The client's ``X-Request-ID`` when it is sane (<= 128 safe characters), else a new one."""
-    if sent and _REQUEST_ID.fullmatch(sent):
-        return sent
-    return new_request_id()
+    """The client's ``X-Request-ID`` when it is sane, else a new one."""
+    return request_id_from(sent)
 
 
 def header_value(scope: Scope, name: bytes) -> str | None:

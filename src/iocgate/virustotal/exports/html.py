@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from iocgate.virustotal.exports.matrix import attack_matrix
-from iocgate.virustotal.exports.text import shorten, visible
+from iocgate.virustotal.exports.text import indicator_details, shorten, visible
 from iocgate.virustotal.investigate import Brief, Capped, Detection, Indicator, Severity
 
 __all__ = ["CSP", "report_html"]
@@ -136,22 +136,9 @@ def _indicators(title: str, group: Capped[Indicator]) -> str:
         return ""
     rows = []
     for item in group.items[:_ROW_LIMIT]:
-        detail = []
-        if item.resolved_ips:
-            detail.append("resolves to " + ", ".join(_code(ip) for ip in item.resolved_ips[:5]))
-        if item.ports:
-            protocols = "/".join(_h(p) for p in item.protocols)
-            detail.append(f"{protocols} ports " + ", ".join(str(p) for p in item.ports[:8]))
-        if item.methods:
-            detail.append(" ".join(_code(m) for m in item.methods))
-        if item.file_type:
-            detail.append(_code(item.file_type))
-        if item.paths:
-            detail.append(_code(item.paths[0]))
-        if item.data is not None:
-            detail.append("value " + _code(item.data))
-        if item.notable:
-            detail.append(f"<b>{_h(item.notable)}</b>")
+        detail = indicator_details(
+            item, code=_code, text=_h, strong=lambda value: f"<b>{_h(value)}</b>"
+        )
         rows.append(
             (
                 _code(item.value),

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from iocgate.virustotal.exports.matrix import attack_matrix
-from iocgate.virustotal.exports.text import shorten, visible
+from iocgate.virustotal.exports.text import indicator_details, shorten, visible
 from iocgate.virustotal.investigate import Brief, Capped, Detection, Indicator
 
 __all__ = ["code", "report_markdown"]
@@ -62,21 +62,9 @@ def _indicator_section(title: str, group: Capped[Indicator], lines: list[str]) -
     lines += ["", f"### {title} ({_count(group)})", ""]
     rows = []
     for item in group.items[:_ROW_LIMIT]:
-        detail = []
-        if item.resolved_ips:
-            detail.append("resolves to " + ", ".join(code(ip) for ip in item.resolved_ips[:5]))
-        if item.ports:
-            detail.append("ports " + ", ".join(str(p) for p in item.ports[:8]))
-        if item.methods:
-            detail.append(" ".join(code(m) for m in item.methods))
-        if item.file_type:
-            detail.append(code(item.file_type))
-        if item.paths:
-            detail.append(code(item.paths[0]))
-        if item.data is not None:
-            detail.append("value " + code(item.data))
-        if item.notable:
-            detail.append(f"**{_plain(item.notable)}**")
+        detail = indicator_details(
+            item, code=code, text=_plain, strong=lambda value: f"**{_plain(value)}**"
+        )
         rows.append(
             (code(item.value), ", ".join(item.contexts), "; ".join(detail), _boxes(item.sandboxes))
         )

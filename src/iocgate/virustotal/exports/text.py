@@ -9,8 +9,11 @@ rest of the string is untouched.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-__all__ = ["shorten", "visible"]
+from iocgate.virustotal.investigate import Indicator
+
+__all__ = ["indicator_details", "shorten", "visible"]
 
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
@@ -35,3 +38,31 @@ def visible(value: str, *, newlines: bool = False) -> str:
 def shorten(value: str, limit: int) -> str:
     """At most ``limit`` characters, with an ellipsis when cut."""
     return value if len(value) <= limit else value[: max(0, limit - 1)] + "…"
+
+
+def indicator_details(
+    item: Indicator,
+    *,
+    code: Callable[[str], str],
+    text: Callable[[str], str],
+    strong: Callable[[str], str],
+) -> list[str]:
+    """The facts shown beside an indicator in a report, rendered by the report's own markup."""
+    detail: list[str] = []
+    if item.resolved_ips:
+        detail.append("resolves to " + ", ".join(code(ip) for ip in item.resolved_ips[:5]))
+    if item.ports:
+        protocols = "/".join(text(p) for p in item.protocols)
+        ports = ", ".join(str(p) for p in item.ports[:8])
+        detail.append(f"{protocols} ports {ports}" if protocols else f"ports {ports}")
+    if item.methods:
+        detail.append(" ".join(code(m) for m in item.methods))
+    if item.file_type:
+        detail.append(code(item.file_type))
+    if item.paths:
+        detail.append(code(item.paths[0]))
+    if item.data is not None:
+        detail.append("value " + code(item.data))
+    if item.notable:
+        detail.append(strong(item.notable))
+    return detail
