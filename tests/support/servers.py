@@ -33,13 +33,20 @@ class _ThreadServer(uvicorn.Server):
 
 
 @contextlib.contextmanager
-def run_server(app: Any, *, host: str = "127.0.0.1", timeout: float = 10.0) -> Iterator[str]:
-    """Serve `app` until the block exits; yields its base URL, e.g. `http://127.0.0.1:43121`."""
+def run_server(
+    app: Any, *, host: str = "127.0.0.1", timeout: float = 10.0, http: str = "auto"
+) -> Iterator[str]:
+    """Serve `app` until the block exits; yields its base URL, e.g. `http://127.0.0.1:43121`.
+
+    ``http="h11"`` sends header names as the app spells them (httptools lower-cases them).
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1, http=http
+    )
     server = _ThreadServer(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn:{port}", daemon=True

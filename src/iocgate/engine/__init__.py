@@ -27,7 +27,7 @@ from iocgate.engine.request import (
     request_id_from,
 )
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
-from iocgate.engine.retry import RetryPolicy
+from iocgate.engine.retry import RetryPolicy, parse_retry_after
 from iocgate.engine.sqlite_store import SqliteBudgetStore, SqliteCache, SqliteDatabase
 from iocgate.engine.upstream import UpstreamClient, UpstreamSettings
 from iocgate.engine.writes import WritePolicy
@@ -83,6 +83,7 @@ __all__ = [
     "open_cache",
     "open_quota",
     "parse_budget",
+    "parse_retry_after",
     "redact",
     "request_id_from",
 ]

@@ -129,7 +129,9 @@ async def _attempt(
     )  # fmt: skip
     if response.status_code in policy.statuses and policy.attempts > 1:
         body = await read_bounded(response, request, engine.max_json_bytes)
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
+        # Lower-cased like every header dict the engine hands on: upstreams spell names as
+        # they like ("Retry-After"), and the lookups below and in the adapters are lower-case.
+        headers = {k.lower(): v for k, v in response.headers.items() if k.lower() != "set-cookie"}
         raise RetryableStatus(
             response.status_code, body, headers, parse_retry_after(headers.get("retry-after"))
         )

@@ -9,9 +9,8 @@ message and what to do. Cache, quota and the request id travel in ``_meta``, nev
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import time
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import mcp_types as types
 
-from iocgate.engine import Result
+from iocgate.engine import Result, parse_retry_after
 from iocgate.errors import IocgateError, QuotaExceededError
 from iocgate.exposes.mcp.artefacts import measure_artefact
 from iocgate.exposes.mcp.shaping import SectionError, fit_answer, text_size
@@ -91,16 +90,9 @@ def _clip(text: str, limit: int = _MESSAGE_LIMIT) -> str:
 
 
 def _retry_after(value: str | None) -> int | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0, int(when.timestamp() - time.time() + 0.999))
+    """Whole seconds from the upstream's ``Retry-After`` (rounded up: never sooner)."""
+    seconds = parse_retry_after(value)
+    return None if seconds is None else math.ceil(seconds)
 
 
 def _hint(code: str, status: int | None, retry_after: int | None, info: CallInfo) -> str:

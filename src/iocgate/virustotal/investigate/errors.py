@@ -7,7 +7,7 @@ chosen by status; the upstream's code word is kept in the message when it differ
 
 from __future__ import annotations
 
-from iocgate.engine import Result
+from iocgate.engine import Result, parse_retry_after
 from iocgate.errors import (
     AuthenticationRequiredError,
     DeadlineExceededError,
@@ -32,11 +32,8 @@ class OverBudgetError(InvalidArgumentError):
 
 
 def _retry_after(result: Result) -> float:
-    value = result.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else DEFAULT_RETRY_AFTER
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
+    seconds = parse_retry_after(result.headers.get("retry-after"))
+    return DEFAULT_RETRY_AFTER if seconds is None else seconds
 
 
 def error_for_result(result: Result, what: str) -> IocgateError:
