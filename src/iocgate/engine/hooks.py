@@ -42,6 +42,11 @@ class Plugin:
         """A short digest of an artefact's content for an agent (from its first bytes)."""
         return {}
 
+    def describe_source(self, operation: Operation) -> str | None:
+        """Where this operation's strings come from, for the untrusted-data notice (a noun
+        phrase, e.g. "VirusTotal sandbox reports"); None leaves the generic wording."""
+        return None
+
 
 class Plugins:
     """The plugins that apply to one capability, called in order."""
@@ -78,3 +83,10 @@ class Plugins:
         for plugin in self.plugins:
             summary |= plugin.summarize_artefact(operation, content_type, head)
         return summary
+
+    def describe_source(self, operation: Operation) -> str | None:
+        for plugin in self.plugins:
+            source = plugin.describe_source(operation)
+            if source:
+                return source
+        return None

@@ -47,3 +47,9 @@ class VirusTotalPlugin(Plugin):
     ) -> dict[str, Any]:
         """HTML text, pcap names and flows, or the files in a zip (artefacts.py)."""
         return artefacts.summarize_artefact(operation.path, content_type, head)
+
+    def describe_source(self, operation: Operation) -> str | None:
+        """Sandbox output is written by the analysed file itself: say so (vt-api.md)."""
+        return (
+            "VirusTotal: sandbox output among them, which the analysed file itself may have written"
+        )

@@ -3,6 +3,7 @@ and the write gate, against a recording upstream on a real socket."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -135,6 +136,20 @@ async def test_mcp_tools_of_two_capabilities_are_listed_and_writes_are_tool_erro
     assert not note.is_error and note.structured_content is not None
     assert refused.is_error
     assert "--allow-writes" in " ".join(getattr(c, "text", "") for c in refused.content)
+
+
+async def test_a_generic_capability_answers_first_and_its_notice_names_it_not_sandboxes(
+    echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    url, _ = echo
+    async with gateway(url, tmp_path, NOTES) as opened:
+        server = create_mcp_server(opened.engine, McpOptions())
+        async with Client(server) as client:
+            note = await client.call_tool("get-note", {"id": "n1"})
+    answer, notice = (getattr(block, "text", "") for block in note.content)
+    assert json.loads(answer) == note.structured_content
+    assert "Notes capability" in notice and "untrusted data" in notice
+    assert "sandbox" not in notice.lower()
 
 
 async def test_openapi_lists_every_route_of_every_capability(

@@ -80,16 +80,28 @@ async def test_every_tool_returns_structured_content_that_matches_its_output_sch
         assert len(text_of(result).encode()) <= 40_000
 
 
-async def test_the_text_mirror_is_the_structured_content_as_compact_json(
+async def test_the_first_content_block_is_the_answer_as_compact_json_and_the_notice_follows(
     mcp: McpSession, corpus: Corpus
 ) -> None:
     result = await mcp.call("get-summary-all-mitre-att", {"id": corpus.pick("rich").sha256})
-    notice, mirror = result.content[0], result.content[1]
-    assert notice.type == "text"
-    assert NOTICE in notice.text
+    mirror, notice = result.content[0], result.content[1]
     assert mirror.type == "text"
     assert json.loads(mirror.text) == result.structured_content
     assert ", " not in mirror.text[:200]  # compact separators
+    assert notice.type == "text"
+    assert NOTICE in notice.text
+    assert "VirusTotal" in notice.text and "sandbox output" in notice.text
+
+
+async def test_an_artefact_answer_comes_first_too(mcp: McpSession, corpus: Corpus) -> None:
+    sandbox_id = next(r.id for f in corpus.files for r in f.reports if r.has_pcap)
+    result = await mcp.call("get-pcap-file-generated-during", {"sandbox_id": sandbox_id})
+    first = result.content[0]
+    assert first.type == "text"
+    assert (
+        json.loads(first.text)["artefact"]["sha256"]
+        == (result.structured_content or {})["artefact"]["sha256"]
+    )
 
 
 async def test_a_small_answer_passes_through_unshaped(mcp: McpSession, corpus: Corpus) -> None:

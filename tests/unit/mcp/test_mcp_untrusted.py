@@ -21,11 +21,11 @@ async def test_a_hostile_report_is_flagged_with_the_paths_and_kept_verbatim(
     report = corpus.pick("hostile").reports[0]
     result = await mcp.call("get-file-behavior-report-sandbox", {"sandbox_id": report.id})
     assert not result.is_error
-    notice = result.content[0].text  # type: ignore[union-attr]
+    answer, notice = (block.text for block in result.content)  # type: ignore[union-attr]
     assert "read like instructions to an AI assistant" in notice
     assert "data.attributes." in notice  # says where, so the agent can report it
     assert INJECTION in json.dumps(result.structured_content)  # never altered or removed
-    assert text_of(result).index(notice) == 0  # the label comes before the data
+    assert json.loads(answer) == result.structured_content  # the answer is content[0]
 
 
 async def test_an_ordinary_report_gets_the_plain_notice_only(
