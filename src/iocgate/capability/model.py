@@ -128,6 +128,8 @@ class ExposesRest(SpecModel):
 
 class McpTool(SpecModel):
     name: str
+    label: str | None = None  # alpha2: the MCP title
+    display: str | None = None  # alpha3 on: `label` renamed
     title: str | None = None
     description: str = ""
     hints: Hints | None = None

@@ -373,7 +373,7 @@ def _mcp_adapter(
                 output_parameters=tuple(tool.outputParameters),
                 description=tool.description or operation.description,
                 name=tool.name,
-                title=tool.title,
+                title=tool.label or tool.display or tool.title,
             )
         )
     return McpAdapter(

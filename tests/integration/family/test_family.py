@@ -129,10 +129,15 @@ async def test_mcp_tools_of_two_capabilities_are_listed_and_writes_are_tool_erro
     async with gateway(url, tmp_path, ITEMS, NOTES) as opened:
         server = create_mcp_server(opened.engine, McpOptions())
         async with Client(server) as client:
-            names = {t.name for t in (await client.list_tools()).tools}
+            tools = {t.name: t for t in (await client.list_tools()).tools}
             note = await client.call_tool("get-note", {"id": "n1"})
             refused = await client.call_tool("create-item", {"body": {"name": "x"}})
-    assert {"list-items", "create-item", "delete-item", "ping", "get-note"} <= names
+    assert {"list-items", "create-item", "delete-item", "ping", "get-note"} <= set(tools)
+    # The spec's label is the MCP title (the description stays the description).
+    assert tools["get-note"].title == "Read one note"
+    assert tools["get-note"].description == "Get a note"
+    assert tools["get-note"].annotations is not None
+    assert tools["get-note"].annotations.title == "Read one note"
     assert not note.is_error and note.structured_content is not None
     assert refused.is_error
     assert "--allow-writes" in " ".join(getattr(c, "text", "") for c in refused.content)

@@ -128,6 +128,7 @@ class ToolEntry:
 
 
 def _title(spec: ToolSpec) -> str:
+    """The tool's ``label`` (``display``); a tool without one gets its description's first line."""
     if spec.title:
         return spec.title
     first = spec.description.strip().split("\n")[0] or spec.name
@@ -173,9 +174,10 @@ def input_schema(spec: ToolSpec, loaded: LoadedCapability) -> dict[str, Any]:
 
 
 def _annotations(
-    read_only: bool, destructive: bool, idempotent: bool, open_world: bool
+    read_only: bool, destructive: bool, idempotent: bool, open_world: bool, title: str | None
 ) -> types.ToolAnnotations:
     return types.ToolAnnotations(
+        title=title,
         read_only_hint=read_only,
         destructive_hint=destructive,
         idempotent_hint=idempotent,
@@ -197,6 +199,7 @@ def _spec_entry(spec: ToolSpec, loaded: LoadedCapability) -> ToolEntry:
             bool(hints.destructive),
             bool(hints.idempotent),
             hints.openWorld is not False,
+            _title(spec),
         ),
     )
     return ToolEntry(tool, ArgumentValidator(schema), spec=spec, loaded=loaded)
@@ -211,7 +214,7 @@ def _extra_entry(extra: ExtraTool) -> ToolEntry:
         input_schema=schema,
         output_schema=dict(extra.output_schema or OUTPUT_SCHEMA),
         annotations=_annotations(
-            extra.read_only, extra.destructive, extra.idempotent, extra.open_world
+            extra.read_only, extra.destructive, extra.idempotent, extra.open_world, extra.title
         ),
     )
     return ToolEntry(tool, ArgumentValidator(schema), extra=extra)
