@@ -10,7 +10,7 @@ import logging
 import socket
 import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -248,29 +248,33 @@ async def open_gateway(
     conflicts = find_conflicts(capabilities)
     if conflicts:
         raise conflicts[0]
+    if settings.is_demo and not any(binds_api_key(c) for c in capabilities):
+        settings = replace(settings, demo=False)  # no capability here for the simulator to serve
     async with contextlib.AsyncExitStack() as stack:
         demo: DemoUpstream | None = None
-        environ = dict(settings.environ)
-        upstream = settings.upstream
+        demo_environ = dict(settings.environ)
         if settings.is_demo:
             demo = await stack.enter_async_context(_demo_upstream())
-            environ[API_KEY_VARIABLE] = demo.key
-            upstream = demo.url
+            demo_environ[API_KEY_VARIABLE] = demo.key
         registry = Plugins(plugins)
-        loaded = tuple(
-            LoadedCapability(
-                capability=capability,
-                binds=resolve_binds(
-                    capability.binds,
-                    capability_file=capability.name,
-                    base=capability.path.parent if capability.path else None,
-                    environ=environ,
-                ),
-                plugins=registry.for_capability(capability),
-                base_uri=upstream,
+        loaded = []
+        for capability in capabilities:
+            # Demo mode stands in for VirusTotal only; other capabilities keep their upstream.
+            simulated = demo is not None and binds_api_key(capability)
+            binds = resolve_binds(
+                capability.binds,
+                capability_file=capability.name,
+                base=capability.path.parent if capability.path else None,
+                environ=demo_environ if simulated else settings.environ,
             )
-            for capability in capabilities
-        )
+            loaded.append(
+                LoadedCapability(
+                    capability=capability,
+                    binds=binds,
+                    plugins=registry.for_capability(capability),
+                    base_uri=demo.url if simulated and demo is not None else settings.upstream,
+                )
+            )
         engine = Engine(
             loaded,
             upstream=UpstreamClient(
@@ -295,7 +299,17 @@ async def open_gateway(
             ),
         )
         stack.push_async_callback(engine.aclose)
-        yield Gateway(settings=settings, engine=engine, loaded=loaded, demo=demo)
+        yield Gateway(settings=settings, engine=engine, loaded=tuple(loaded), demo=demo)
+
+
+def binds_api_key(capability: Capability) -> bool:
+    """Whether the capability reads ``VIRUSTOTAL_API_KEY`` from the environment: only such
+    capabilities run against the simulator in demo mode (ARCHITECTURE: demo mode)."""
+    return any(
+        API_KEY_VARIABLE in binding.keys.values()
+        for binding in capability.binds
+        if not binding.location
+    )
 
 
 def uses_virustotal(gateway: Gateway) -> bool:

@@ -44,8 +44,9 @@ def gateway_options(func: F) -> F:
         click.option(
             "--demo/--no-demo",
             default=None,
-            help="Use the built-in VirusTotal simulator as upstream. Default: demo when "
-            "VIRUSTOTAL_API_KEY is unset and no --upstream is given.",
+            help="Use the built-in VirusTotal simulator as the upstream of capabilities that "
+            "bind VIRUSTOTAL_API_KEY (others keep theirs). Default: demo when that variable "
+            "is unset and no --upstream is given.",
         ),
         click.option(
             "--allow-writes",

@@ -238,8 +238,9 @@ def serve(capabilities: tuple[Path, ...], **flags: Any) -> None:
 
     Starts every adapter the capability exposes: the REST API (port 8080: /v1/..., /docs,
     /openapi.json, /healthz, /readyz) and the MCP server (streamable HTTP at
-    http://127.0.0.1:9090/mcp). Without VIRUSTOTAL_API_KEY it runs in demo mode against the
-    built-in VirusTotal simulator and says so on stderr and in an X-Iocgate-Demo header.
+    http://127.0.0.1:9090/mcp). Without VIRUSTOTAL_API_KEY, capabilities that bind it (the
+    embedded one does) run in demo mode against the built-in VirusTotal simulator, which
+    stderr and an X-Iocgate-Demo header say; other capabilities call their own upstream.
     SIGTERM drains in-flight requests (30 s at most), then exits 0.
 
     \b

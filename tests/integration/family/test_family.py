@@ -18,6 +18,7 @@ from iocgate.exposes.mcp import McpOptions, create_mcp_server
 from iocgate.exposes.rest import RestOptions, create_rest_app
 from iocgate.gateway import Gateway, open_gateway
 from iocgate.settings import load_settings
+from iocgate.virustotal import DEFAULT_CAPABILITY
 from tests.support.echo_upstream import EchoState, create_echo_app
 from tests.support.servers import run_server
 
@@ -155,6 +156,45 @@ async def test_a_generic_capability_answers_first_and_its_notice_names_it_not_sa
     assert json.loads(answer) == note.structured_content
     assert "Notes capability" in notice and "untrusted data" in notice
     assert "sandbox" not in notice.lower()
+
+
+async def test_without_a_virustotal_key_other_capabilities_call_their_declared_upstream(
+    echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    url, state = echo
+    notes = tmp_path / "notes.yaml"
+    notes.write_text(NOTES.read_text().replace("https://items.example/api/v3", url))
+    settings = load_settings(
+        {"capabilities": (notes,), "cache": "memory"},
+        environ={"ITEMS_KEY": "items-secret", "XDG_CACHE_HOME": str(tmp_path)},
+    )
+    async with open_gateway(settings) as opened, rest(opened) as client:
+        answer = await client.get("/v1/notes/n1")
+    assert opened.demo is None  # no simulator: this capability does not bind the VT key
+    assert answer.status_code == 200, answer.text
+    assert "x-iocgate-demo" not in answer.headers
+    assert state.requests[-1].path == "/notes/n1"
+    assert state.requests[-1].headers["x-apikey"] == "items-secret"
+
+
+async def test_demo_mode_serves_the_seed_from_the_simulator_and_others_from_their_upstream(
+    echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    url, state = echo
+    notes = tmp_path / "notes.yaml"
+    notes.write_text(NOTES.read_text().replace("https://items.example/api/v3", url))
+    settings = load_settings(
+        {"capabilities": (DEFAULT_CAPABILITY, notes), "cache": "memory"},
+        environ={"ITEMS_KEY": "items-secret", "XDG_CACHE_HOME": str(tmp_path)},
+    )
+    async with open_gateway(settings) as opened, rest(opened) as client:
+        assert opened.demo is not None
+        sha = opened.demo.samples[0][1]
+        seed = await client.get(f"/v1/files/{sha}/behaviour_summary")
+        note = await client.get("/v1/notes/n2")
+    assert seed.status_code == 200, seed.text
+    assert note.status_code == 200, note.text
+    assert state.requests[-1].path == "/notes/n2"
 
 
 async def test_openapi_lists_every_route_of_every_capability(
