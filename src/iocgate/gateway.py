@@ -370,3 +370,4 @@ def print_demo_banner(gateway: Gateway, urls: Sequence[str]) -> None:
         "  all simulator hashes: iocgate sim --list",
     ]
     sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()

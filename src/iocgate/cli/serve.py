@@ -101,8 +101,8 @@ def _protect(
     )
 
 
-def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> tuple[Any, bool]:
-    """The REST app with the VirusTotal extras and /metrics; and whether a console is mounted."""
+def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
+    """The REST app with the VirusTotal extras (console included) and /metrics."""
     from iocgate import __version__
     from iocgate.exposes.rest import RestOptions, create_rest_app
     from iocgate.gateway import rest_extras
@@ -120,7 +120,7 @@ def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> tuple[A
         ),
     )
     protected = _protect(app, settings, demo, extras.public_paths, extras.public_prefixes)
-    return protected, bool(extras.routes)
+    return protected
 
 
 def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
@@ -143,7 +143,13 @@ def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
 
 async def _serve(settings: Settings) -> None:
     from iocgate.exposes.metrics import Metrics
-    from iocgate.gateway import bind_app, listen, open_gateway, print_demo_banner
+    from iocgate.gateway import (
+        bind_app,
+        listen,
+        open_gateway,
+        print_demo_banner,
+        uses_virustotal,
+    )
 
     metrics = Metrics()
     async with open_gateway(settings, observer=metrics) as gateway:
@@ -173,20 +179,29 @@ async def _serve(settings: Settings) -> None:
         apps: list[Any] = []
         urls: list[str] = []
         rest_url = None
+        if rest_sock is not None:
+            rest_url = f"http://{url_host}:{rest_sock.getsockname()[1]}"
+            urls.append(f"REST     {rest_url}/v1/...   docs {rest_url}/docs")
+            if uses_virustotal(gateway):
+                urls.append(f"console  {rest_url}/")
+        if mcp_sock is not None:
+            urls.append(f"MCP      http://{url_host}:{mcp_sock.getsockname()[1]}/mcp")
+        # Said as soon as the ports are bound, before any access line (#17): a log read from a
+        # file or a journal must start by saying what answers there.
+        if gateway.demo is not None:
+            print_demo_banner(gateway, urls)
+        else:
+            stderr("iocgate serving:\n" + "\n".join(f"  {u}" for u in urls))
         stopped = anyio.Event()
         async with anyio.create_task_group() as group:
             group.start_soon(_watch_signals, apps, stopped)
             async with anyio.create_task_group() as servers:
                 if rest_sock is not None:
-                    app, has_console = _rest_app(gateway, settings, metrics)
+                    app = _rest_app(gateway, settings, metrics)
                     served = bind_app("rest", app, host, 0, drain_seconds=drain, sock=rest_sock)
                     apps.append(served)
                     assert served.server is not None
                     servers.start_soon(served.server.serve, [served.sock])
-                    rest_url = f"http://{url_host}:{served.port}"
-                    urls.append(f"REST     {rest_url}/v1/...   docs {rest_url}/docs")
-                    if has_console:
-                        urls.append(f"console  {rest_url}/")
                 if mcp_sock is not None and not stopped.is_set():
                     # REST answers while the MCP stack is imported in a worker thread (the
                     # import would otherwise hold the event loop for ~0.7 s).
@@ -197,13 +212,8 @@ async def _serve(settings: Settings) -> None:
                     apps.append(served)
                     assert served.server is not None
                     servers.start_soon(served.server.serve, [served.sock])
-                    urls.append(f"MCP      http://{url_host}:{served.port}/mcp")
                 elif mcp_sock is not None:
                     mcp_sock.close()  # stopped before MCP was up: nothing will serve it
-                if gateway.demo is not None:
-                    print_demo_banner(gateway, urls)
-                else:
-                    stderr("iocgate serving:\n" + "\n".join(f"  {u}" for u in urls))
             group.cancel_scope.cancel()
         stderr("iocgate stopped")
 
