@@ -95,6 +95,29 @@ def test_a_stateless_tools_list_needs_no_session(mcp_url: str) -> None:
     assert len(response.json()["result"]["tools"]) == 10
 
 
+def test_the_root_path_of_the_mcp_port_is_the_same_endpoint(mcp_origin: str) -> None:
+    response = httpx.post(
+        f"{mcp_origin}/",
+        headers=HEADERS | {"MCP-Protocol-Version": "2025-06-18"},
+        json=_rpc("tools/list"),
+    )
+    assert response.status_code == 200
+    assert len(response.json()["result"]["tools"]) == 10
+
+
+@pytest.mark.parametrize("path", ["/mcp", "/"])
+@pytest.mark.parametrize("accept", [None, "text/event-stream"])
+def test_get_is_405_since_a_stateless_json_server_has_no_stream(
+    mcp_origin: str, path: str, accept: str | None
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    # A short read timeout: before #17 a GET without Accept opened a stream that never ended.
+    response = httpx.get(f"{mcp_origin}{path}", headers=headers, timeout=5.0)
+    assert response.status_code == 405
+    assert "POST" in response.headers["allow"]
+    assert "POST" in response.json()["error"]["message"]
+
+
 def test_a_request_with_a_foreign_host_header_is_refused_with_421(mcp_url: str) -> None:
     response = httpx.post(
         mcp_url, headers=HEADERS | {"Host": "evil.example"}, json=_initialize("2025-11-25")
@@ -164,4 +187,6 @@ async def test_an_artefact_link_serves_bytes_with_the_stated_sha256_and_size(
     assert served.status_code == 200
     assert artefact["sha256"] == hashlib.sha256(served.content).hexdigest()
     assert artefact["size"] == len(served.content) == link.size
-    assert json.loads(text_of(result).split("\n", 1)[1]) == result.structured_content
+    first = result.content[0]
+    assert isinstance(first, types.TextContent)
+    assert json.loads(first.text) == result.structured_content  # the answer comes first

@@ -1,4 +1,8 @@
-"""MCP over streamable HTTP at ``/mcp``: stateless, JSON responses, Host/Origin checked.
+"""MCP over streamable HTTP at ``/mcp`` and ``/``: stateless, JSON responses, Host/Origin checked.
+
+The root path serves the same endpoint because the reference engine serves MCP there
+(ARCHITECTURE: MCP). A stateless server with JSON responses has no event stream to offer, so
+``GET`` is answered 405, as the transport spec says, instead of an SSE stream that never ends.
 
 A hand-built session manager has no DNS-rebinding guard unless given security settings, and
 Starlette does not run a mounted sub-app's lifespan, so this app runs ``manager.run()`` in its
@@ -26,6 +30,30 @@ from iocgate.exposes.mcp.options import McpOptions
 __all__ = ["MCP_PATH", "create_mcp_app"]
 
 MCP_PATH = "/mcp"
+_NO_STREAM = (
+    b'{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Method Not Allowed: this '
+    b'stateless server offers no event stream; send JSON-RPC requests with POST"}}'
+)
+
+
+class NoStreamEndpoint:
+    """The streamable HTTP endpoint, answering ``GET`` with 405 (no server-sent stream)."""
+
+    def __init__(self, endpoint: ASGIApp) -> None:
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(_NO_STREAM)).encode()),
+                (b"allow", b"POST, DELETE"),
+            ]
+            await send({"type": "http.response.start", "status": 405, "headers": headers})
+            body = b"" if scope["method"] == "HEAD" else _NO_STREAM
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.endpoint(scope, receive, send)
 
 
 class DemoHeaderMiddleware:
@@ -52,7 +80,7 @@ async def _healthz(request: Request) -> JSONResponse:
 
 
 def create_mcp_app(server: Server[Any], options: McpOptions) -> Starlette:
-    """A Starlette app serving ``server`` at ``/mcp`` (and ``/healthz``)."""
+    """A Starlette app serving ``server`` at ``/mcp`` and ``/`` (and ``/healthz``)."""
     manager = StreamableHTTPSessionManager(
         app=server,
         stateless=True,
@@ -69,10 +97,12 @@ def create_mcp_app(server: Server[Any], options: McpOptions) -> Starlette:
         async with manager.run():
             yield
 
+    endpoint = NoStreamEndpoint(StreamableHTTPASGIApp(manager))
     app = Starlette(
         routes=[
-            # A Route, not a Mount: "/mcp" must not redirect to "/mcp/".
-            Route(MCP_PATH, StreamableHTTPASGIApp(manager)),
+            # Routes, not a Mount: "/mcp" must not redirect to "/mcp/".
+            Route(MCP_PATH, endpoint),
+            Route("/", endpoint),
             Route("/healthz", _healthz, methods=["GET"]),
         ],
         lifespan=lifespan,
