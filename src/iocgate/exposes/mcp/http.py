@@ -47,7 +47,7 @@ class NoStreamEndpoint:
             headers = [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(_NO_STREAM)).encode()),
-                (b"allow", b"POST, DELETE"),
+                (b"allow", b"POST"),
             ]
             await send({"type": "http.response.start", "status": 405, "headers": headers})
             body = b"" if scope["method"] == "HEAD" else _NO_STREAM
