@@ -100,6 +100,28 @@ def test_usage_error_exits_two() -> None:
     assert run("call").returncode == 2
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ("get-summary-all-behavior-reprts", "id=x"),
+            "did you mean get-summary-all-behavior-reports",
+        ),
+        (("get-summary-all-behavior-reports",), "needs id"),
+        (("get-summary-all-behavior-reports", "0" * 64), "must be written key=value"),
+    ],
+    ids=["unknown-tool", "missing-argument", "no-equals"],
+)
+def test_call_usage_errors_exit_two_and_say_what_to_write(
+    tmp_path: Path, args: tuple[str, ...], says: str
+) -> None:
+    done = run("call", *args, tmp=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert says in done.stderr
+    assert "NotFoundError" not in done.stderr  # that reads like an upstream 404
+    assert done.stdout == ""
+
+
 def test_call_json_prints_exactly_the_upstream_body(sim_server: SimServer) -> None:
     sha256 = sim_server.corpus.pick("rich").sha256
     done = run(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +15,17 @@ import click
 
 from iocgate.cli.options import cli_gateway, gateway_options, settings_from
 from iocgate.cli.output import handle_errors, is_terminal, print_json, stderr
-from iocgate.engine import CacheMode, Caller, Result
+from iocgate.engine import CacheMode, Caller, Engine, Result
 from iocgate.errors import InvalidArgumentError
 
-__all__ = ["call", "parse_arguments"]
+__all__ = ["call", "check_usage", "parse_arguments"]
 
 
 def parse_arguments(pairs: tuple[str, ...]) -> dict[str, object]:
-    """``key=value`` (a string, typed later by the parameter) or ``key:=<json>`` (raw JSON)."""
+    """``key=value`` (a string, typed later by the parameter) or ``key:=<json>`` (raw JSON).
+
+    What cannot be read is a usage error (exit 2), like any malformed command line.
+    """
     arguments: dict[str, object] = {}
     for pair in pairs:
         if ":=" in pair and pair.index(":=") < pair.index("=") + 1:
@@ -28,17 +33,38 @@ def parse_arguments(pairs: tuple[str, ...]) -> dict[str, object]:
             try:
                 arguments[key] = json.loads(raw)
             except ValueError:
-                raise InvalidArgumentError(f"{key}:= needs a JSON value, got {raw!r}") from None
+                raise click.UsageError(f"{key}:= needs a JSON value, got {raw!r}") from None
         elif "=" in pair:
             key, value = pair.split("=", 1)
             arguments[key] = value
         else:
-            raise InvalidArgumentError(
-                f"argument {pair!r} must be written key=value (or key:=<json>)"
+            raise click.UsageError(
+                f"argument {pair!r} must be written key=value (or key:=<json>), with the "
+                f"parameter's name before '=': e.g. id={pair}"
             )
         if not key:
-            raise InvalidArgumentError(f"argument {pair!r} has no name before '='")
+            raise click.UsageError(f"argument {pair!r} has no name before '='")
     return arguments
+
+
+def check_usage(engine: Engine, name: str, arguments: Mapping[str, object]) -> None:
+    """Refuse, as usage errors, an unknown NAME (with the closest names) and missing arguments."""
+    known = engine.callable_names()
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise click.UsageError(
+            f"no operation or tool named {name!r}{hint} (all {len(known)}: {', '.join(known)})"
+        )
+    operation, tool = engine.find(name)
+    parameters = tool.parameters if tool is not None else operation.parameters
+    missing = [p for p in parameters if p.required and p.value is None and p.name not in arguments]
+    if missing:
+        described = "; ".join(
+            f"{p.name}" + (f" ({p.description})" if p.description else "") for p in missing
+        )
+        example = " ".join(f"{p.name}=..." for p in missing)
+        raise click.UsageError(f"{name} needs {described}: add {example}")
 
 
 async def _write_stream(result: Result, destination: Path | None, as_json: bool) -> None:
@@ -111,6 +137,7 @@ async def _call(
     cache_mode: CacheMode,
 ) -> int:
     async with cli_gateway(settings, announce_demo=not as_json) as gateway:
+        check_usage(gateway.engine, name, arguments)
         operation, tool = gateway.engine.find(name)
         if tool is not None:
             known = {p.name for p in tool.parameters}

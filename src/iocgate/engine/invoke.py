@@ -138,7 +138,12 @@ class Engine:
             operation = capability.operation(name)
             if operation is not None:
                 return operation, None
-        known = sorted(
+        known = ", ".join(self.callable_names())
+        raise NotFoundError(f"no operation or tool named {name!r}; known: {known}")
+
+    def callable_names(self) -> list[str]:
+        """Every name `find` knows: operation names and MCP tool names, sorted."""
+        return sorted(
             {
                 op.name
                 for loaded in self.capabilities
@@ -151,7 +156,6 @@ class Engine:
                 for t in loaded.capability.mcp.tools
             }
         )
-        raise NotFoundError(f"no operation or tool named {name!r}; known: {', '.join(known)}")
 
     def build_request(
         self, operation: Operation, arguments: Mapping[str, object]
