@@ -141,6 +141,7 @@ def bind_app(
     drain_seconds: float = 30.0,
     lifespan: Literal["auto", "on", "off"] = "on",
     sock: socket.socket | None = None,
+    trusted_proxies: Sequence[str] = (),
 ) -> ServedApp:
     """Bind ``app`` to ``host:port`` now (so a busy port fails before anything starts), or serve
     it on ``sock``, a socket `listen` bound earlier."""
@@ -157,6 +158,10 @@ def bind_app(
         # process (header sizes: exposes/limits.py).
         timeout_keep_alive=5,
         limit_concurrency=1000,
+        # X-Forwarded-* only from a configured proxy: uvicorn's default trusts any local
+        # peer, so a loopback client could set the scheme of every link (issue #16).
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=list(trusted_proxies) or None,
     )
     served.server = _EmbeddedServer(config)
     return served

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -52,6 +53,9 @@ class Settings:
     tokens: tuple[str, ...] = ()
     client_quota: str | None = None  # per token; default: half of each window of the key's
     allow_open: bool = False
+    public_url: str | None = None  # the base of links in answers; None: the bind address
+    allowed_hosts: tuple[str, ...] = ()  # Host names accepted beyond loopback and public_url
+    trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-* headers are believed
     allow_writes: bool = False
     allow_destructive: bool = False
     writes_allowed: tuple[str, ...] = ()  # operation names opted in one by one
@@ -92,6 +96,9 @@ _ENV = {
     "IOCGATE_RETRY_TIMEOUT": "retry_timeout",
     "IOCGATE_CONNECT_TIMEOUT": "connect_timeout",
     "IOCGATE_READ_TIMEOUT": "read_timeout",
+    "IOCGATE_PUBLIC_URL": "public_url",
+    "IOCGATE_ALLOWED_HOSTS": "allowed_hosts",
+    "IOCGATE_TRUSTED_PROXIES": "trusted_proxies",
 }
 
 # [section] key in the TOML config -> Settings field
@@ -100,6 +107,9 @@ _CONFIG = {
     ("server", "rest_port"): "rest_port",
     ("server", "mcp_port"): "mcp_port",
     ("server", "allow_open"): "allow_open",
+    ("server", "public_url"): "public_url",
+    ("server", "allowed_hosts"): "allowed_hosts",
+    ("server", "trusted_proxies"): "trusted_proxies",
     ("server", "allow_writes"): "allow_writes",
     ("server", "allow_destructive"): "allow_destructive",
     ("writes", "allow"): "writes_allowed",
@@ -156,9 +166,11 @@ def _convert(name: str, value: Any) -> Any:
         return Path(value).expanduser()
     if name in ("writes_allowed", "destructive_allowed"):
         return tuple(str(v) for v in value)
-    if name == "tokens":
+    if name in ("tokens", "allowed_hosts", "trusted_proxies"):
         items = value.split(",") if isinstance(value, str) else list(value)
-        return tuple(t.strip() for t in items if str(t).strip())
+        return tuple(str(t).strip() for t in items if str(t).strip())
+    if name == "public_url":
+        return _public_url(name, value)
     if name in ("rest_port", "mcp_port"):
         return None if value is None else int(value)
     if name == "drain_seconds":
@@ -204,6 +216,18 @@ def _size(name: str, value: Any) -> int:
             f"setting {name}: {value!r} is not a size (bytes, or e.g. '512MiB', '1GB'; 0: off)"
         )
     return int(float(match[1]) * _SIZES[match[2]])
+
+
+def _public_url(name: str, value: Any) -> str:
+    """An absolute http(s) URL without query or fragment, e.g. ``https://iocgate.example``."""
+    text = str(value).strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise InvalidArgumentError(
+            f"setting {name}: {value!r} is not a public URL (e.g. https://iocgate.example "
+            "or http://10.0.0.5:8080)"
+        )
+    return text
 
 
 def _attempts(name: str, value: Any) -> int:

@@ -10,6 +10,7 @@ import socket
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
@@ -62,17 +63,35 @@ async def _watch_signals(apps: list[Any], stopped: anyio.Event) -> None:
             stop_apps(apps)
 
 
-def _host_patterns(host: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Host and Origin values the MCP endpoint accepts (DNS-rebinding protection)."""
-    from iocgate.exposes.mcp import LOOPBACK_HOSTS, LOOPBACK_ORIGINS
+def _host_patterns(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Host and Origin values every port accepts (DNS-rebinding protection, issue #16)."""
+    from iocgate.exposes.hosts import LOOPBACK_HOSTS
+    from iocgate.exposes.mcp import LOOPBACK_ORIGINS
 
-    if _is_loopback(host) or host in ("0.0.0.0", "::"):  # noqa: S104 - naming, not binding
-        extra_hosts: tuple[str, ...] = ()
-        if host in ("0.0.0.0", "::"):  # noqa: S104
-            extra_hosts = (f"{socket.gethostname()}:*", f"{socket.getfqdn()}:*")
-        return LOOPBACK_HOSTS + extra_hosts, LOOPBACK_ORIGINS
-    shown = f"[{host}]" if ":" in host else host
-    return (*LOOPBACK_HOSTS, f"{shown}:*"), (*LOOPBACK_ORIGINS, f"http://{shown}:*")
+    host = settings.host
+    names: list[str] = []
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - naming, not binding
+        names += [socket.gethostname(), socket.getfqdn()]
+    elif host != "localhost":
+        names.append(f"[{host}]" if ":" in host else host)  # 127.0.0.3 and LAN addresses alike
+    if settings.public_url:
+        names.append(_url_host(settings.public_url))
+    names += settings.allowed_hosts
+    hosts = [*LOOPBACK_HOSTS]
+    origins = [*LOOPBACK_ORIGINS]
+    for name in dict.fromkeys(names):
+        if f"{name}:*" not in hosts:
+            hosts.append(f"{name}:*")
+            origins += [f"http://{name}:*", f"https://{name}:*"]
+    if settings.public_url:
+        origins.append(settings.public_url.rstrip("/"))
+    return tuple(hosts), tuple(origins)
+
+
+def _url_host(url: str) -> str:
+    parts = urlsplit(url)
+    name = parts.hostname or ""
+    return f"[{name}]" if ":" in name else name
 
 
 def _protect(
@@ -82,23 +101,24 @@ def _protect(
     public_paths: tuple[str, ...] = (),
     public_prefixes: tuple[str, ...] = (),
 ) -> Any:
-    """Request bounds, and inbound bearer authentication when tokens are configured."""
+    """Every port alike: request bounds, the Host allow-list, and inbound bearer
+    authentication when tokens are configured."""
+    from iocgate.exposes.hosts import HostAllowListMiddleware
     from iocgate.exposes.limits import HeaderLimitMiddleware
 
-    if not settings.tokens:
-        return HeaderLimitMiddleware(app)
-    from iocgate.exposes.auth import BearerAuthMiddleware
+    if settings.tokens:
+        from iocgate.exposes.auth import BearerAuthMiddleware
 
-    headers = ((b"x-iocgate-demo", b"true"),) if demo else ()
-    return HeaderLimitMiddleware(
-        BearerAuthMiddleware(
+        headers = ((b"x-iocgate-demo", b"true"),) if demo else ()
+        app = BearerAuthMiddleware(
             app,
             settings.tokens,
             exempt=("/healthz", *public_paths),
             exempt_prefixes=public_prefixes,
             extra_headers=headers,
         )
-    )
+    hosts, _ = _host_patterns(settings)
+    return HeaderLimitMiddleware(HostAllowListMiddleware(app, hosts))
 
 
 def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
@@ -116,6 +136,8 @@ def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
             extra_routes=(metrics.route(), *extras.routes),
             extra_openapi_paths=extras.openapi_paths,
             title=gateway.capabilities[0].label,
+            public_url=settings.public_url,
+            trust_host=bool(settings.trusted_proxies),
             version=__version__,
         ),
     )
@@ -128,11 +150,11 @@ def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
     from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server
     from iocgate.gateway import mcp_extras
 
-    hosts, origins = _host_patterns(settings.host)
+    hosts, origins = _host_patterns(settings)
     options = McpOptions(
         demo=gateway.demo is not None,
         budget_tokens=settings.context_budget_tokens,
-        rest_base_url=rest_url,
+        rest_base_url=settings.public_url or rest_url,
         allowed_hosts=hosts,
         allowed_origins=origins,
     )
@@ -198,7 +220,10 @@ async def _serve(settings: Settings) -> None:
             async with anyio.create_task_group() as servers:
                 if rest_sock is not None:
                     app = _rest_app(gateway, settings, metrics)
-                    served = bind_app("rest", app, host, 0, drain_seconds=drain, sock=rest_sock)
+                    served = bind_app(
+                        "rest", app, host, 0, drain_seconds=drain, sock=rest_sock,
+                        trusted_proxies=settings.trusted_proxies,
+                    )  # fmt: skip
                     apps.append(served)
                     assert served.server is not None
                     servers.start_soon(served.server.serve, [served.sock])
@@ -208,7 +233,10 @@ async def _serve(settings: Settings) -> None:
                     await anyio.to_thread.run_sync(importlib.import_module, "iocgate.exposes.mcp")
                 if mcp_sock is not None and not stopped.is_set():  # no SIGTERM meanwhile
                     app = _mcp_app(gateway, settings, rest_url)
-                    served = bind_app("mcp", app, host, 0, drain_seconds=drain, sock=mcp_sock)
+                    served = bind_app(
+                        "mcp", app, host, 0, drain_seconds=drain, sock=mcp_sock,
+                        trusted_proxies=settings.trusted_proxies,
+                    )  # fmt: skip
                     apps.append(served)
                     assert served.server is not None
                     servers.start_soon(served.server.serve, [served.sock])
@@ -241,6 +269,29 @@ async def _serve(settings: Settings) -> None:
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
 @click.option(
     "--allow-open", is_flag=True, default=None, help="Listen off loopback without tokens."
+)
+@click.option(
+    "--public-url",
+    metavar="URL",
+    help="The URL clients reach the REST port at, e.g. https://iocgate.example; links in "
+    "answers start with it and its host is accepted in Host (default: the bind address; env "
+    "IOCGATE_PUBLIC_URL).",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also accept this name in the Host header (repeatable; loopback names and the "
+    "--public-url host always are). Other names get 421.",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A reverse proxy whose X-Forwarded-For/-Proto and Host are believed (repeatable; "
+    "default: none, so links never follow what a client sends).",
 )
 @handle_errors
 def serve(capabilities: tuple[Path, ...], **flags: Any) -> None:

@@ -134,7 +134,7 @@ async def run_investigate_tool(
     arguments: Mapping[str, Any],
     *,
     budget_bytes: int = DEFAULT_BUDGET_BYTES,
-    request_id: str | None = None,
+    caller: Caller | None = None,
 ) -> dict[str, Any]:
     """Investigate ``arguments["id"]`` and return the brief, cut to ``budget_bytes``.
 
@@ -151,7 +151,7 @@ async def run_investigate_tool(
         engine,
         file_hash,
         sandbox=sandbox,
-        caller=Caller(adapter="mcp", request_id=request_id),
+        caller=caller or Caller(adapter="mcp"),
     )
     return brief_for_context(brief, budget_bytes)
 
@@ -165,7 +165,7 @@ class InvestigateTool:
     description: str
     input_schema: Mapping[str, Any]
     output_schema: Mapping[str, Any]
-    handler: Callable[[dict[str, Any]], Awaitable[Mapping[str, Any]]]
+    handler: Callable[[dict[str, Any], Caller], Awaitable[Mapping[str, Any]]]
     read_only: bool = True
     destructive: bool = False
     idempotent: bool = True
@@ -192,8 +192,11 @@ def investigate_tool(engine: Engine, *, budget_bytes: int = 40_000) -> Investiga
     (the MCP adapter's ``McpOptions.budget_bytes``) less room for the adapter's framing."""
     brief_budget = max(4_000, budget_bytes - _FRAME_BYTES)
 
-    async def handler(arguments: dict[str, Any]) -> Mapping[str, Any]:
-        return await run_investigate_tool(engine, arguments, budget_bytes=brief_budget)
+    async def handler(arguments: dict[str, Any], caller: Caller) -> Mapping[str, Any]:
+        # The caller's client id: the investigation's calls spend that client's budget.
+        return await run_investigate_tool(
+            engine, arguments, budget_bytes=brief_budget, caller=caller
+        )
 
     return InvestigateTool(
         name=TOOL_NAME,

@@ -233,3 +233,19 @@ async def test_two_capabilities_on_one_key_share_one_quota_budget(
     assert first.status_code == 200 and second.status_code == 200
     assert third.status_code == 429 and third.json()["error"]["code"] == QuotaExceededError.code
     assert int(third.headers["retry-after"]) >= 1
+
+
+async def test_a_route_reading_a_header_never_serves_one_callers_answer_to_another(
+    echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    # Issue #16: the REST fast path keyed on path and query only, so after two hits with
+    # `x-tool: a` a caller sending `x-tool: b` got a's answer without reaching the upstream.
+    url, state = echo
+    async with gateway(url, tmp_path, ITEMS) as opened, rest(opened) as client:
+        for _ in range(3):
+            await client.get("/v1/items?limit=1", headers={"x-tool": "a"})
+        before = len(state.requests)
+        other = await client.get("/v1/items?limit=1", headers={"x-tool": "b"})
+    assert other.headers["x-cache"] == "MISS"
+    assert len(state.requests) == before + 1
+    assert state.requests[-1].headers["x-tool"] == "b"

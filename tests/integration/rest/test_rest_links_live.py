@@ -7,7 +7,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.integration.rest.conftest import Gateway
+from iocgate.engine import MemoryCache
+from iocgate.exposes.rest import RestOptions
+from tests.integration.rest.conftest import Gateway, GatewayFactory
 
 
 def all_links(body: dict[str, Any]) -> list[str]:
@@ -79,13 +81,49 @@ def test_links_to_objects_no_route_serves_still_point_at_the_upstream(
     assert domain_link.startswith(gateway.upstream + "/domains/")
 
 
-def test_the_host_header_decides_the_links_origin(
-    gateway: Gateway, report_ids: dict[str, str]
+@pytest.mark.parametrize(
+    "poison",
+    [
+        {"Host": "evil.example", "X-Forwarded-Proto": "https"},
+        {"Host": "localhost", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"},
+    ],
+)
+def test_links_never_follow_what_a_client_sends_even_after_repeated_hits(
+    start_gateway: GatewayFactory, report_ids: dict[str, str], poison: dict[str, str]
 ) -> None:
-    body = gateway.get(
-        f"/v1/files/{report_ids['sha256']}/behaviour_mitre_trees",
-        headers={"Host": "gateway.example:8443"},
-    ).json()
-    assert body["links"]["self"] == (
-        f"http://gateway.example:8443/v1/files/{report_ids['sha256']}/behaviour_mitre_trees"
-    )
+    # Issue #16: two poisoned requests made the REST fast path serve https://evil.example/...
+    # links to every later caller, who would follow them with their bearer token.
+    path = f"/v1/files/{report_ids['sha256']}/behaviour_mitre_trees"
+    with start_gateway(cache=MemoryCache()) as gateway:
+        poisoned = [gateway.get(path, headers=poison).json() for _ in range(3)]
+        plain = gateway.get(path)
+    assert plain.headers["x-cache"] == "HIT"
+    expected = f"{gateway.url}{path}"
+    assert [body["links"]["self"] for body in poisoned] == [expected] * 3
+    assert plain.json()["links"]["self"] == expected
+
+
+def test_a_public_url_is_the_origin_of_every_link(
+    start_gateway: GatewayFactory, report_ids: dict[str, str]
+) -> None:
+    options = RestOptions(public_url="https://iocgate.example/gw/")
+    path = f"/v1/files/{report_ids['sha256']}/behaviour_mitre_trees"
+    with start_gateway(options=options, cache=MemoryCache()) as gateway:
+        bodies = [gateway.get(path).json() for _ in range(3)]
+    assert {body["links"]["self"] for body in bodies} == {f"https://iocgate.example/gw{path}"}
+
+
+def test_behind_a_trusted_proxy_the_host_it_forwards_decides_the_origin(
+    start_gateway: GatewayFactory, report_ids: dict[str, str]
+) -> None:
+    options = RestOptions(trust_host=True)
+    path = f"/v1/files/{report_ids['sha256']}/behaviour_mitre_trees"
+    with start_gateway(options=options, cache=MemoryCache()) as gateway:
+        bodies = [
+            gateway.get(path, headers={"Host": host}).json()
+            for host in ("a.example", "a.example", "b.example", "b.example")
+        ]
+    # Each origin gets its own links, hits included: the fast path keys on the origin too.
+    assert [body["links"]["self"] for body in bodies] == [
+        f"http://{host}{path}" for host in ("a.example", "a.example", "b.example", "b.example")
+    ]

@@ -11,6 +11,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from starlette.applications import Starlette
 
+from iocgate.engine import Caller
 from iocgate.errors import InvalidArgumentError
 from iocgate.exposes.mcp import ExtraTool, McpOptions, create_mcp_server
 from iocgate.sim import (
@@ -235,7 +236,7 @@ async def test_an_exhausted_quota_says_when_to_retry(corpus: Corpus) -> None:
 
 
 async def test_an_unexpected_failure_is_a_generic_error_that_leaks_nothing() -> None:
-    async def handler(arguments: dict[str, Any]) -> dict[str, Any]:
+    async def handler(arguments: dict[str, Any], caller: Caller) -> dict[str, Any]:
         raise RuntimeError("db password hunter2 at /srv/secret.py line 3")
 
     broken = ExtraTool(
@@ -260,7 +261,7 @@ async def test_an_unexpected_failure_is_a_generic_error_that_leaks_nothing() -> 
 async def test_the_api_key_is_redacted_from_any_error_message() -> None:
     key = "k" * 64
 
-    async def handler(arguments: dict[str, Any]) -> dict[str, Any]:
+    async def handler(arguments: dict[str, Any], caller: Caller) -> dict[str, Any]:
         raise InvalidArgumentError(f"upstream rejected x-apikey {key}")
 
     leaky = ExtraTool(

@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 from mcp import Client
 
 from iocgate.capability import Capability
+from iocgate.engine import Caller
 from iocgate.exposes.mcp import ExtraTool, McpOptions, create_mcp_server
 from iocgate.virustotal import BEHAVIOUR_RELATIONSHIPS
 from tests.support.mcp_harness import SIM_BASE, McpSession, build_engine, text_of
@@ -118,7 +119,7 @@ async def test_the_server_advertises_the_tools_capability_only(mcp: McpSession) 
 async def test_an_extra_tool_is_listed_and_receives_checked_arguments() -> None:
     received: list[dict[str, Any]] = []
 
-    async def handler(arguments: dict[str, Any]) -> dict[str, Any]:
+    async def handler(arguments: dict[str, Any], caller: Caller) -> dict[str, Any]:
         received.append(arguments)
         return {"brief": f"file {arguments['id']}", "verdict": "malicious"}
 
@@ -152,7 +153,7 @@ async def test_an_extra_tool_is_listed_and_receives_checked_arguments() -> None:
 
 
 def test_two_tools_with_one_name_are_refused_when_the_server_is_built() -> None:
-    async def handler(arguments: dict[str, Any]) -> dict[str, Any]:
+    async def handler(arguments: dict[str, Any], caller: Caller) -> dict[str, Any]:
         return {}
 
     clash = ExtraTool(

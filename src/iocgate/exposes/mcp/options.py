@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iocgate import __version__
-from iocgate.engine import Result
+from iocgate.engine import Caller, Result
+from iocgate.exposes.hosts import LOOPBACK_HOSTS
 
 __all__ = [
     "BYTES_PER_TOKEN",
@@ -25,8 +26,6 @@ __all__ = [
 #: How the token budget becomes a byte budget: ~4 bytes of compact JSON per token.
 BYTES_PER_TOKEN = 4
 
-#: Host headers accepted by default: loopback only, any port (DNS-rebinding protection).
-LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1:*", "localhost:*", "[::1]:*")
 #: Origin headers accepted by default (a request without Origin is always accepted).
 LOOPBACK_ORIGINS: tuple[str, ...] = (
     "http://127.0.0.1:*",
@@ -44,15 +43,17 @@ class ExtraTool:
     """A tool that another layer adds beside the spec's tools (e.g. ``investigate-file``).
 
     ``input_schema`` is a JSON Schema (Draft 2020-12) object; the adapter validates arguments
-    against it before ``handler`` runs, so the handler receives checked arguments. The handler
-    raises an `IocgateError` to report a failure to the agent; any other exception becomes a
-    generic error that leaks nothing.
+    against it before ``handler`` runs, so the handler receives checked arguments, and the
+    `Caller` (client id, request id) that every upstream call it makes must carry: that is how
+    an extra tool charges the caller's per-client budget. The handler raises an `IocgateError`
+    to report a failure to the agent; any other exception becomes a generic error that leaks
+    nothing.
     """
 
     name: str
     description: str
     input_schema: Mapping[str, Any]
-    handler: Callable[[dict[str, Any]], Awaitable[ExtraToolOutput]]
+    handler: Callable[[dict[str, Any], Caller], Awaitable[ExtraToolOutput]]
     title: str | None = None
     output_schema: Mapping[str, Any] | None = None  # None: the adapter's generic object schema
     read_only: bool = True

@@ -188,7 +188,8 @@ class _Dispatcher:
             offset=int(arguments.get(OFFSET_ARGUMENT, 0) or 0),
             can_page=SECTION_ARGUMENT in entry.input_schema.get("properties", {}),
         )
-        output = await extra.handler(arguments)
+        caller = Caller(adapter="mcp", client_id=info.client_id, request_id=info.request_id)
+        output = await extra.handler(arguments, caller)
         if isinstance(output, Result):
             loaded = self._owners.get(output.operation)
             if loaded is not None:

@@ -32,6 +32,7 @@ from iocgate.exposes.rest.health import health_routes
 from iocgate.exposes.rest.links import LinkRewriter
 from iocgate.exposes.rest.openapi import build_openapi
 from iocgate.exposes.rest.options import RestOptions
+from iocgate.exposes.rest.origin import PublicOrigin
 from iocgate.exposes.rest.routes import CapabilityRoutes, RouteTable
 
 __all__ = ["create_rest_app"]
@@ -54,7 +55,8 @@ def create_rest_app(engine: Engine, options: RestOptions | None = None) -> Starl
     options = options or RestOptions()
     declared = _declared_routes(engine)
     table = RouteTable(route for _, route in declared)
-    endpoint = RestEndpoint(engine, LinkRewriter(engine.capabilities))
+    origin = PublicOrigin(options.public_url, trust_host=options.trust_host)
+    endpoint = RestEndpoint(engine, LinkRewriter(engine.capabilities), origin)
     routes: list[BaseRoute] = [
         *health_routes(engine, demo=options.demo, ready=options.ready),
         *docs_routes(build_openapi(engine, options, declared)),
@@ -66,7 +68,7 @@ def create_rest_app(engine: Engine, options: RestOptions | None = None) -> Starl
         routes=routes,
         middleware=[
             Middleware(RequestContextMiddleware, demo=options.demo),
-            Middleware(HitFastPath, engine=engine),
+            Middleware(HitFastPath, engine=engine, origin=origin),
             Middleware(JsonGzipMiddleware, minimum_size=options.gzip_minimum_size),
             Middleware(ErrorBoundary, redact=engine.redact),
         ],

@@ -7,9 +7,9 @@ answers come back as a `Result` and pass through verbatim.
 
 from __future__ import annotations
 
-from starlette.datastructures import URL
 from starlette.types import Receive, Scope, Send
 
+from iocgate.capability import RestRoute
 from iocgate.engine import CacheStatus, Caller, Engine, new_request_id
 from iocgate.errors import IocgateError, MethodNotAllowedError
 from iocgate.exposes.auth import CLIENT_ID_KEY
@@ -18,27 +18,26 @@ from iocgate.exposes.rest.context import state_of
 from iocgate.exposes.rest.errors import iocgate_error_response
 from iocgate.exposes.rest.fastpath import FASTPATH_KEY
 from iocgate.exposes.rest.links import LinkRewriter
+from iocgate.exposes.rest.origin import PublicOrigin
 from iocgate.exposes.rest.params import cache_mode, header_value, inbound_arguments
 from iocgate.exposes.rest.responses import result_response
 from iocgate.exposes.rest.routes import RouteMatch
 
-__all__ = ["RestEndpoint", "gateway_base_url"]
+__all__ = ["RestEndpoint"]
 
 
-def gateway_base_url(scope: Scope) -> str:
-    """The URL clients reach the gateway at (``Host`` header and root path honoured)."""
-    base = dict(scope)
-    base["path"] = scope.get("root_path", "") or "/"
-    base["query_string"] = b""
-    return str(URL(scope=base)).rstrip("/")
+def _reads_headers_or_body(route: RestRoute) -> bool:
+    """Whether the route's arguments come from more than its path and query."""
+    return any(parameter.location in ("header", "body") for parameter in route.parameters)
 
 
 class RestEndpoint:
     """Serves every capability route: arguments in, `Engine.invoke`, the `Result` out."""
 
-    def __init__(self, engine: Engine, links: LinkRewriter) -> None:
+    def __init__(self, engine: Engine, links: LinkRewriter, origin: PublicOrigin) -> None:
         self.engine = engine
         self.links = links
+        self.origin = origin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, found: RouteMatch) -> None:
         route = found.route
@@ -74,12 +73,13 @@ class RestEndpoint:
             result,
             path_values=[found.path_values[name] for name in found.resource.path.names],
             last_literal=found.resource.path.last_literal,
-            success_body=lambda ok: self.links.rewrite_body(ok, lambda: gateway_base_url(scope)),
+            success_body=lambda ok: self.links.rewrite_body(ok, lambda: self.origin(scope)),
         )
         fast = scope.get(FASTPATH_KEY)
         body = getattr(response, "body", None)  # a streamed response has none: never learnt
         if (
             fast is not None
+            and not _reads_headers_or_body(route)  # the fast path keys on path, query, origin
             and result.version is not None
             and result.status == 200
             and result.cache is CacheStatus.HIT

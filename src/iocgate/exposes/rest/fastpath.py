@@ -7,10 +7,15 @@ hit, this layer answers the next identical GET itself — but only after the eng
 confirms the stored answer is still the same version, so a refresh or expiry is never missed.
 It sits inside the request-context middleware: request ids, the demo header, access logs and
 inbound authentication still apply. Anything unusual (Cache-Control, gzip) takes the full path.
+
+An entry is keyed on everything its bytes depend on: the raw path, the query and the public
+origin its links were built from; routes that read headers or a body are never learnt (issue
+#16). Any error here (a cache store down) falls back to the full path, which reports it.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from iocgate.engine import Engine
+from iocgate.exposes.rest.origin import PublicOrigin
 
 __all__ = ["FASTPATH_KEY", "HitFastPath"]
 
@@ -25,7 +31,9 @@ __all__ = ["FASTPATH_KEY", "HitFastPath"]
 FASTPATH_KEY = "iocgate.fastpath"
 MAX_BYTES = 64 * 1024 * 1024  # bodies remembered at most; least recently used go first
 
-RouteKey = tuple[bytes, bytes]
+RouteKey = tuple[bytes, bytes, str]
+
+log = logging.getLogger("iocgate.rest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +46,24 @@ class _Entry:
 
 
 class HitFastPath:
-    def __init__(self, app: ASGIApp, engine: Engine, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        engine: Engine,
+        origin: PublicOrigin,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
         self.app = app
         self.engine = engine
+        self.origin = origin
         self.max_bytes = max_bytes
         self._entries: OrderedDict[RouteKey, _Entry] = OrderedDict()
         self._bytes = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            key = (scope.get("raw_path") or scope["path"].encode(), scope.get("query_string", b""))
+            raw_path = scope.get("raw_path") or scope["path"].encode()
+            key = (raw_path, scope.get("query_string", b""), self.origin(scope))
             entry = self._entries.get(key)
             if entry is not None and _plain(scope):
                 if await self._serve(entry, send):
@@ -59,7 +75,11 @@ class HitFastPath:
 
     async def _serve(self, entry: _Entry, send: Send) -> bool:
         started = time.perf_counter()
-        stored = await self.engine.cache.get(entry.cache_key)
+        try:
+            stored = await self.engine.cache.get(entry.cache_key)
+        except Exception as exc:  # noqa: BLE001 - nothing sent yet: the full path answers
+            log.warning("fast path skipped: the cache failed (%s)", type(exc).__name__)
+            return False
         if stored is None or stored.stored_at != entry.stored_at:
             return False
         observer = self.engine.observer

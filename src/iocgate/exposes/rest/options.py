@@ -21,6 +21,9 @@ class RestOptions:
     and before the 404 fallback; ``extra_openapi_paths`` describe them in ``/openapi.json``.
     ``ready`` adds details to ``/readyz``; a ``"ready": False`` among them makes it answer 503.
     JSON answers of at least ``gzip_minimum_size`` bytes are gzipped for clients that accept it.
+    Links in answers start with ``public_url`` (default: the address a connection arrived on);
+    ``trust_host`` lets the request's ``Host`` decide instead, for a gateway behind a trusted
+    proxy (see `origin.py`).
     """
 
     demo: bool = False
@@ -28,5 +31,7 @@ class RestOptions:
     extra_openapi_paths: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     ready: Callable[[], dict[str, Any]] | None = None
     gzip_minimum_size: int = 1024
+    public_url: str | None = None
+    trust_host: bool = False
     title: str = "iocgate"
     version: str = "0"
