@@ -21,7 +21,10 @@ def test_mock_serves_each_file_under_its_rest_base_path(tmp_path: Path) -> None:
         assert harbour.endswith("/rest/harbour-registry/2.1.0")
         vessel = httpx.get(f"{harbour}/vessels/244123456", timeout=10)
         assert vessel.json()["vessel_name"] == "Aurora Borealis"
-        pilots = httpx.get(f"{services['Pilotage Ledger/0.9']}/pilots?district=north", timeout=10)
+        ledger = services["Pilotage Ledger/0.9"]
+        pilots = httpx.get(
+            f"{ledger}/pilots?district=north", headers={"X-Ledger-Key": "k"}, timeout=10
+        )
         assert pilots.headers["content-type"].startswith("application/xml")
 
 

@@ -102,7 +102,9 @@ async def test_xml_examples_are_sent_as_xml_under_a_title_with_a_space(
     client: httpx.AsyncClient,
 ) -> None:
     for base in (LEDGER, "/rest/Pilotage+Ledger/0.9"):
-        response = await client.get(f"{base}/pilots", params={"district": "south"})
+        response = await client.get(
+            f"{base}/pilots", params={"district": "south"}, headers={"X-Ledger-Key": "k"}
+        )
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/xml;charset=UTF-8"
         assert response.text.startswith('<pilots district="south">')
@@ -111,9 +113,21 @@ async def test_xml_examples_are_sent_as_xml_under_a_title_with_a_space(
 async def test_uri_params_without_fallback_rejects_an_unknown_value(
     client: httpx.AsyncClient,
 ) -> None:
-    response = await client.get(f"{LEDGER}/pilots", params={"district": "east"})
+    response = await client.get(
+        f"{LEDGER}/pilots", params={"district": "east"}, headers={"X-Ledger-Key": "k"}
+    )
     assert response.status_code == 400
     assert "?district=east" in response.json()["error"]["message"]
+
+
+async def test_a_required_header_from_a_shared_parameter_is_enforced(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(f"{LEDGER}/pilots/PL-0031")
+    assert response.status_code == 400
+    assert "header parameter 'X-Ledger-Key'" in response.json()["error"]["message"]
+    keyed = await client.get(f"{LEDGER}/pilots/PL-0031", headers={"x-ledger-key": "k"})
+    assert "<since>2009</since>" in keyed.text
 
 
 async def test_query_header_dispatcher_reads_the_named_header(client: httpx.AsyncClient) -> None:
