@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["clean_env", "free_port", "running", "sim_process", "wait_http"]
+__all__ = ["clean_env", "free_port", "mock_process", "running", "sim_process", "wait_http"]
 
 
 def free_port() -> int:
@@ -82,3 +82,12 @@ def sim_process(env: Mapping[str, str], *extra: str) -> Iterator[str]:
         line = process.stdout.readline().decode()
         url = json.loads(line)["url"]
         yield url
+
+
+@contextlib.contextmanager
+def mock_process(env: Mapping[str, str], *openapi_files: Path) -> Iterator[dict[str, str]]:
+    """``iocgate mock FILES --port 0`` in its own process; yields {"title/version": base URL}."""
+    with running(["mock", *map(str, openapi_files), "--port", "0", "--json"], env) as process:
+        assert process.stdout is not None
+        services: dict[str, str] = json.loads(process.stdout.readline().decode())["services"]
+        yield services

@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "call": ("iocgate.cli.call:call", "Invoke one operation or tool and print its answer."),
     "investigate": ("iocgate.cli.investigate:investigate", "Investigate a file hash in one step."),
     "quota": ("iocgate.cli.quota:quota", "Show the quota budget and what is left of it."),
+    "mock": ("iocgate.cli.mock:mock", "Mock OpenAPI files offline from their examples (Microcks)."),
     "sim": ("iocgate.cli.sim:sim", "Run the VirusTotal simulator (tests and demo mode)."),
     "validate": (
         "iocgate.cli.validate:validate",

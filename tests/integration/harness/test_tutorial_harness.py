@@ -1,0 +1,85 @@
+"""Our tutorial run like the reference engine's harness: cases, jq rules, `iocgate mock`."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support.processes import clean_env, mock_process
+from tests.support.tutorial_harness import (
+    TODAY,
+    Case,
+    Served,
+    check,
+    load_cases,
+    prepare_tutorial,
+    run_case,
+    serving,
+)
+
+TUTORIAL = Path(__file__).parents[2] / "fixtures" / "tutorial"
+CASES = load_cases(TUTORIAL / "alpha2" / "cases.yml")
+MICROCKS = "http://localhost:8080"  # where the capability files expect Microcks
+
+
+class Servers:
+    """One `iocgate serve` per capability file, started on first use, stopped at the end."""
+
+    def __init__(self, directory: Path, env: dict[str, str], stack: contextlib.ExitStack) -> None:
+        self.directory, self.env, self.stack = directory, env, stack
+        self.running: dict[str, Served] = {}
+
+    def __getitem__(self, file: str) -> Served:
+        if file not in self.running:
+            capability = self.directory / file
+            self.running[file] = self.stack.enter_context(
+                serving(capability, self.env, extra=("--allow-writes",))
+            )
+        return self.running[file]
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    tmp = tmp_path_factory.mktemp("tutorial")
+    env = clean_env(tmp)
+    with contextlib.ExitStack() as stack:
+        urls = stack.enter_context(mock_process(env, *sorted((TUTORIAL / "openapi").glob("*"))))
+        origin = urls["harbour-registry/2.1.0"].split("/rest/")[0]
+        directory = prepare_tutorial(TUTORIAL / "alpha2", tmp / "alpha2", {MICROCKS: origin})
+        yield Servers(directory, env, stack)
+
+
+@pytest.fixture(scope="module")
+def mcp_token() -> str:
+    secrets = yaml.safe_load((TUTORIAL / "alpha2" / "shared" / "secrets.yaml").read_text())
+    return str(secrets["mcp-server-token"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_tutorial_case_answers_what_its_jq_rules_expect(
+    case: Case, servers: Servers, mcp_token: str
+) -> None:
+    data = run_case(case, servers[case.file], TODAY, mcp_token)
+    assert check(data, case.rules) == [], data
+
+
+def test_a_failing_rule_is_reported(servers: Servers, mcp_token: str) -> None:
+    case = CASES[0]
+    data = run_case(case, servers[case.file], TODAY, mcp_token)
+    assert check(data, ('.name == "Kestrel"', 'has("mmsi")', "empty")) == [
+        '.name == "Kestrel"',
+        "empty",
+    ]
+
+
+def test_a_write_is_refused_without_allow_writes(servers: Servers, mcp_token: str) -> None:
+    case = next(c for c in CASES if c.name == "writes-book-berth")
+    with (
+        serving(servers.directory / case.file, servers.env) as served,
+        pytest.raises(AssertionError, match="--allow-writes"),
+    ):
+        run_case(case, served, TODAY, mcp_token)
