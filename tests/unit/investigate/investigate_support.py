@@ -62,23 +62,25 @@ def sim_engine(
     )
 
 
-def paging_capability(tmp_path: Path) -> Capability:
-    """The seed capability with ``limit`` and ``cursor`` declared on the behaviours operation
-    (VirusTotal accepts both; the seed declares only ``id``)."""
+def unpaged_capability(tmp_path: Path) -> Capability:
+    """The embedded capability without ``limit`` and ``cursor`` on the behaviours operation,
+    as the seed file declares it (the embedded one adds both, #22)."""
     text = DEFAULT_CAPABILITY.read_text(encoding="utf-8")
-    anchor = re.search(
-        r"(      - name: getAllBehaviorReportsForAFile\n(?:.*\n)*?        inputParameters:\n)",
+    declared = re.search(
+        r"(      - name: getAllBehaviorReportsForAFile\n(?:.*\n)*?)"
+        r"(        - name: limit\n(?:.*\n){4}        - name: cursor\n(?:.*\n){4})",
         text,
     )
-    assert anchor is not None, "the seed's behaviours operation moved"
-    extra = (
-        "        - name: limit\n          in: query\n          type: integer\n"
-        "          required: false\n          description: Reports per page (1-40)\n"
-        "        - name: cursor\n          in: query\n          type: string\n"
-        "          required: false\n          description: Continuation cursor\n"
+    assert declared is not None, "the behaviours operation no longer declares limit and cursor"
+    patched = text[: declared.start(2)] + text[declared.end(2) :]
+    # ... and the `with` maps of its REST route and MCP tool pass them no more.
+    patched = re.sub(
+        r"(getAllBehaviorReportsForAFile\n(?:.*\n)*? +id: (?:rest|tools)\.id\n)"
+        r" +limit: \w+\.limit\n +cursor: \w+\.cursor\n",
+        r"\1",
+        patched,
     )
-    patched = text[: anchor.end()] + extra + text[anchor.end() :]
-    path = tmp_path / "paging-capability.yaml"
+    path = tmp_path / "unpaged-capability.yaml"
     path.write_text(patched, encoding="utf-8")
     return load_capability(path)
 
