@@ -23,7 +23,7 @@ from iocgate.engine import (
     UpstreamClient,
 )
 from iocgate.sim import DEMO_PRIVILEGED_KEY, SimFile
-from iocgate.virustotal import DEFAULT_CAPABILITY, VirusTotalPlugin
+from iocgate.virustotal import DEFAULT_CAPABILITY, FILES_CAPABILITY, VirusTotalPlugin
 
 SIM_BASE = "http://sim.test/api/v3"
 
@@ -35,27 +35,34 @@ def sim_engine(
     cache: Cache | None = None,
     quota: Quota | None = None,
     base: str = SIM_BASE,
+    with_files: bool = True,
 ) -> Engine:
-    """An engine on the seed capability (or ``capability``) whose upstream is ``app``."""
-    capability = capability or load_capability(DEFAULT_CAPABILITY)
-    binds = resolve_binds(
-        capability.binds,
-        capability_file=capability.name,
-        environ={"VIRUSTOTAL_API_KEY": DEMO_PRIVILEGED_KEY},
-    )
-    loaded = LoadedCapability(
-        capability=capability,
-        binds=binds,
-        plugins=Plugins([VirusTotalPlugin()]),
-        base_uri=base,
-    )
+    """An engine on the embedded capabilities (or ``capability``) whose upstream is ``app``.
+
+    ``with_files=False`` leaves out the companion capability (file object, re-analysis)."""
+    capabilities = [capability or load_capability(DEFAULT_CAPABILITY)]
+    if with_files:
+        capabilities.append(load_capability(FILES_CAPABILITY))
+    loaded = [
+        LoadedCapability(
+            capability=item,
+            binds=resolve_binds(
+                item.binds,
+                capability_file=item.name,
+                environ={"VIRUSTOTAL_API_KEY": DEMO_PRIVILEGED_KEY},
+            ),
+            plugins=Plugins([VirusTotalPlugin()]),
+            base_uri=base,
+        )
+        for item in capabilities
+    ]
     extra: dict[str, Any] = {}
     if cache is not None:
         extra["cache"] = cache
     if quota is not None:
         extra["quota"] = quota
     return Engine(
-        [loaded],
+        loaded,
         upstream=UpstreamClient(transport=httpx.ASGITransport(app=app)),
         retry=RetryPolicy.disabled(),
         **extra,

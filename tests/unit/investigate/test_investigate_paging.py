@@ -72,7 +72,7 @@ async def test_all_pages_are_read_and_the_plan_becomes_exact_after_the_first(
     tmp_path: Path,
 ) -> None:
     upstream = many_reports_app()
-    engine = sim_engine(upstream)
+    engine = sim_engine(upstream, with_files=False)
     events: list[Progress] = []
     try:
         brief = await investigate(engine, SHA256, progress=events.append)
@@ -94,7 +94,7 @@ async def test_max_calls_stops_after_the_first_page_shows_the_plan_is_too_big(
     tmp_path: Path,
 ) -> None:
     upstream = many_reports_app()
-    engine = sim_engine(upstream)
+    engine = sim_engine(upstream, with_files=False)
     try:
         with pytest.raises(OverBudgetError, match=r"exactly 5 upstream calls.*1 already made"):
             await investigate(engine, SHA256, max_calls=4)
@@ -109,7 +109,7 @@ async def test_without_a_cursor_parameter_the_brief_says_how_many_reports_it_cou
 ) -> None:
     upstream = many_reports_app()
     # The seed file declares only `id` for this operation.
-    engine = sim_engine(upstream, capability=unpaged_capability(tmp_path))
+    engine = sim_engine(upstream, capability=unpaged_capability(tmp_path), with_files=False)
     try:
         brief = await investigate(engine, SHA256)
     finally:
