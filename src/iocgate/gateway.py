@@ -32,7 +32,7 @@ from iocgate.engine import (
 )
 from iocgate.errors import CapabilityError
 from iocgate.settings import API_KEY_VARIABLE, Settings
-from iocgate.virustotal import DEFAULT_CAPABILITY, VirusTotalPlugin
+from iocgate.virustotal import DEFAULT_CAPABILITIES, VirusTotalPlugin
 
 __all__ = [
     "DemoUpstream",
@@ -77,9 +77,9 @@ class Gateway:
 
 
 def capability_paths(settings: Settings) -> list[Path]:
-    """The capability files to load: the given files and folders, else the embedded default."""
+    """The capability files to load: the given files and folders, else the embedded defaults."""
     if not settings.capabilities:
-        return [DEFAULT_CAPABILITY]
+        return list(DEFAULT_CAPABILITIES)
     paths: list[Path] = []
     for path in settings.capabilities:
         if path.is_dir():

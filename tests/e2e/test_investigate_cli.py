@@ -46,9 +46,11 @@ def test_format_json_prints_only_the_brief_and_the_plan_goes_to_stderr(tmp_path:
     assert brief["file"]["sha256"] == RICH.sha256
     assert brief["verdict"]["value"] == "malicious"
     assert [s["name"] for s in brief["sandboxes"]] == [r.sandbox_name for r in RICH.reports]
-    assert brief["cost"]["upstream_calls"] == 3
+    assert brief["cost"]["upstream_calls"] == 4  # the file object, then the three of before
+    assert brief["file"]["md5"] == RICH.md5
+    assert brief["file_context"]["ratio"]
     # The public-key plan is stated, and nothing waited for an answer on a closed stdin.
-    assert "plan: at least 3 upstream calls" in done.stderr
+    assert "plan: at least 4 upstream calls" in done.stderr
     assert "public key" in done.stderr
     assert "demo" in done.stderr
 
@@ -61,7 +63,8 @@ def test_format_brief_is_a_readable_summary_an_analyst_acts_on(tmp_path: Path) -
     assert "Top ATT&CK techniques" in out
     assert "Key indicators" in out
     assert "artefacts: pcap" in out
-    assert "3 upstream calls" in out
+    assert "4 upstream calls" in out
+    assert "engines flag it malicious" in out  # the file object's detection ratio
     assert "\x1b[" not in out  # not a terminal: no colour codes
     with pytest.raises(json.JSONDecodeError):
         json.loads(out)
@@ -113,3 +116,20 @@ def test_an_iocs_file_needs_a_csv_or_json_suffix(tmp_path: Path) -> None:
     done = iocgate("investigate", RICH.sha256, "--iocs", "iocs.txt", tmp=tmp_path)
     assert done.returncode == 2
     assert ".csv or .json" in done.stderr
+
+
+def test_the_file_object_is_served_by_default_and_the_reanalysis_needs_allow_writes(
+    tmp_path: Path,
+) -> None:
+    report = iocgate("call", "get-file-report", f"id={RICH.md5}", "--json", tmp=tmp_path)
+    assert report.returncode == 0, report.stderr
+    attributes = json.loads(report.stdout)["data"]["attributes"]
+    assert (attributes["sha256"], attributes["sha1"]) == (RICH.sha256, RICH.sha1)
+    refused = iocgate("call", "reanalyse-file", f"id={RICH.sha256}", tmp=tmp_path)
+    assert refused.returncode == 1
+    assert "--allow-writes" in refused.stderr
+    allowed = iocgate(
+        "call", "reanalyse-file", f"id={RICH.sha256}", "--allow-writes", "--json", tmp=tmp_path
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["data"]["type"] == "analysis"

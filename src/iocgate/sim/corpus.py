@@ -38,6 +38,7 @@ KINDS: tuple[str, ...] = (
     "macos",
     "linux",
     "ordinary",
+    "many",
 )
 """What `Corpus.pick` understands; every kind exists in every corpus."""
 
@@ -89,6 +90,35 @@ _SPECIAL: tuple[_Plan, ...] = (
     _Plan("linux", "linux", 4, (("Zenbox Linux", _WEB),)),
     _Plan("none", "android", 1, ()),
 )
+# Kinds added later take the place of the last ordinary files, so that every file made before
+# them (the kinds above and the ordinary files) keeps its hashes and content.
+_LATER: tuple[_Plan, ...] = (
+    # More reports than VirusTotal's default page of 10: paging must read them all (#22).
+    _Plan(
+        "many",
+        "windows",
+        8,
+        tuple(
+            (name, SANDBOXES[name].artefacts[:2])
+            for name in (
+                "VirusTotal Jujubox",
+                "VirusTotal Observer",
+                "Zenbox",
+                "VirusTotal ZenBox",
+                "Dr.Web vxCube",
+                "ReaQta-Hive",
+                "C2AE",
+                "CAPA",
+                "Microsoft Sysinternals",
+                "Tencent HABO",
+                "Lastline",
+                "VenusEye Sandbox",
+                "Yomi Hunter",
+                "CAPE Sandbox",
+            )
+        ),
+    ),
+)
 _ORDINARY_SANDBOXES = (
     "VirusTotal Jujubox",
     "VirusTotal Observer",
@@ -102,7 +132,7 @@ _ORDINARY_SANDBOXES = (
 )
 _ORDINARY_SCALES = (1, 2, 4, 8, 16, 30, 60, 120, 250, 400)
 
-MIN_FILE_COUNT = len(_SPECIAL)
+MIN_FILE_COUNT = len(_SPECIAL) + len(_LATER)
 
 
 class SandboxReport:
@@ -257,7 +287,8 @@ def build_corpus(seed: int, file_count: int) -> Corpus:
     if file_count < MIN_FILE_COUNT:
         raise ValueError(f"file_count must be at least {MIN_FILE_COUNT}, got {file_count}")
     rng = Random(f"iocgate-sim/{seed}")
-    plans = list(_SPECIAL) + [_ordinary_plan(rng) for _ in range(file_count - len(_SPECIAL))]
+    ordinary = [_ordinary_plan(rng) for _ in range(file_count - len(_SPECIAL))]
+    plans = [*_SPECIAL, *ordinary[: len(ordinary) - len(_LATER)], *_LATER]
     files: list[SimFile] = []
     dropped: dict[str, DroppedFile] = {}
     for index, plan in enumerate(plans):

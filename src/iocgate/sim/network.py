@@ -36,7 +36,8 @@ def network_attributes(
     """Network attributes for one sandbox run; empty families are simply missing."""
     hosts = [host for host in profile.hosts if rng.random() < 0.75] or list(profile.hosts[:1])
     addresses = {host.name: host.ips for host in hosts}
-    urls = [url for url in profile.urls if (urlsplit(url).hostname or "") in addresses]
+    # Only names that resolved are fetched from (a URL on a dead name makes no connection).
+    urls = [url for url in profile.urls if addresses.get(urlsplit(url).hostname or "")]
     attributes: dict[str, Any] = {}
     attributes["dns_lookups"] = [
         {"hostname": host.name, **({"resolved_ips": list(host.ips)} if host.ips else {})}

@@ -104,7 +104,77 @@ def file_attributes(sim_file: SimFile) -> dict[str, Any]:
         attributes["popular_threat_classification"] = {
             "suggested_threat_label": f"trojan.{sim_file.family.lower()}",
         }
+    attributes.update(_file_context(sim_file))
     return {key: value for key, value in attributes.items() if value not in ("", [], {})}
+
+
+def _file_context(sim_file: SimFile) -> dict[str, Any]:
+    """What `GET /files/{id}` adds for an analyst (#22): more names, last seen, fuzzy hashes,
+    signature, threat label parts and crowdsourced rules. Its own random stream, so the
+    attributes above stay as they were."""
+    rng = Random(f"{sim_file.sha256}/file-context")
+    stem, _, extension = sim_file.name.rpartition(".")
+    names = [sim_file.name, f"{sim_file.sha256}.{extension or 'bin'}", f"{stem or 'sample'}.bin"]
+    context: dict[str, Any] = {
+        "names": names,
+        "last_submission_date": sim_file.first_seen + rng.randint(10_000, 20_000_000),
+        "ssdeep": f"{rng.choice((96, 192, 384, 768, 1536))}:{_b64(rng, 40)}:{_b64(rng, 30)}",
+        "tlsh": "T1" + "".join(rng.choice("0123456789ABCDEF") for _ in range(70)),
+        "vhash": "".join(rng.choice("0123456789abcdef") for _ in range(32)),
+    }
+    if sim_file.platform == "windows":
+        context["pe_info"] = {"imphash": "".join(rng.choice("0123456789abcdef") for _ in range(32))}
+        context["signature_info"] = (
+            {"verified": "Unsigned", "product": stem or "sample", "description": stem or "sample"}
+            if sim_file.family
+            else {
+                "verified": "Signed",
+                "signers": "Example Software Ltd.; Example Code Signing CA",
+                "product": "Example Utility",
+                "copyright": "Copyright (C) Example Software Ltd.",
+            }
+        )
+    if sim_file.family:
+        family = sim_file.family.lower()
+        context["popular_threat_classification"] = {
+            "suggested_threat_label": f"trojan.{family}",
+            "popular_threat_category": [
+                {"count": rng.randint(10, 30), "value": "trojan"},
+                {"count": rng.randint(2, 9), "value": "downloader"},
+            ],
+            "popular_threat_name": [{"count": rng.randint(5, 20), "value": family}],
+        }
+        context["crowdsourced_yara_results"] = [
+            {
+                "rule_name": f"{sim_file.family}_Loader_Strings",
+                "ruleset_name": f"{family}_rules",
+                "author": "Example Threat Research",
+                "source": "https://yara.example/rules",
+                "ruleset_id": "".join(rng.choice("0123456789abcdef") for _ in range(10)),
+            },
+            {
+                "rule_name": "SUSP_PowerShell_Encoded_Command",
+                "ruleset_name": "suspicious_strings",
+                "author": "Example Threat Research",
+                "source": "https://yara.example/rules",
+                "ruleset_id": "".join(rng.choice("0123456789abcdef") for _ in range(10)),
+            },
+        ]
+        context["sigma_analysis_stats"] = {"critical": 0, "high": 1, "medium": 2, "low": 1}
+        context["sigma_analysis_results"] = [
+            {
+                "rule_title": "Suspicious Encoded PowerShell Command Line",
+                "rule_level": "high",
+                "rule_source": "Sigma Integrated Rule Set (GitHub)",
+                "rule_id": "".join(rng.choice("0123456789abcdef") for _ in range(32)),
+            }
+        ]
+    return context
+
+
+def _b64(rng: Random, length: int) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    return "".join(rng.choice(alphabet) for _ in range(length))
 
 
 def _attributes(

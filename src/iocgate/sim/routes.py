@@ -18,7 +18,7 @@ from iocgate.sim.derive import behaviour_mitre_trees, behaviour_summary
 from iocgate.sim.errors import error_response
 from iocgate.sim.guard import TIER_SCOPE_KEY
 from iocgate.sim.keys import Tier
-from iocgate.sim.objects import full_object
+from iocgate.sim.objects import file_attributes, full_object
 from iocgate.sim.pagination import PageError, collection, parse_page
 from iocgate.sim.relationships import ONE_TO_ONE, RELATIONSHIPS, descriptor, related_items
 from iocgate.sim.responses import api_base, json_response, origin
@@ -73,6 +73,43 @@ async def file_behaviours(request: Request) -> Response:
     objects = [_report_object(report, base) for report in found.reports]
     return json_response(
         request, collection(objects, page, f"{base}/files/{found.sha256}/behaviours")
+    )
+
+
+async def file_object(request: Request) -> Response:
+    """`/files/{id}`: the file object (detections, names, hashes, signature, rules)."""
+    found = _file_or_404(request)
+    if isinstance(found, Response):
+        return found
+    base = api_base(request)
+    return json_response(
+        request,
+        {
+            "data": {
+                "type": "file",
+                "id": found.sha256,
+                "links": {"self": f"{base}/files/{found.sha256}"},
+                "attributes": file_attributes(found),
+            }
+        },
+    )
+
+
+async def analyse_file(request: Request) -> Response:
+    """`POST /files/{id}/analyse`: queue a new analysis; answers the analysis descriptor."""
+    found = _file_or_404(request)
+    if isinstance(found, Response):
+        return found
+    analysis_id = f"f-{found.sha256[:32]}-{int(_state(request).clock())}"
+    return json_response(
+        request,
+        {
+            "data": {
+                "type": "analysis",
+                "id": analysis_id,
+                "links": {"self": f"{api_base(request)}/analyses/{analysis_id}"},
+            }
+        },
     )
 
 
@@ -206,6 +243,8 @@ def _artefact(request: Request, name: str) -> Response:
 def api_routes() -> list[BaseRoute]:
     """The routes, literal segments before `{relationship}` so `pcap` is never a relationship."""
     return [
+        Route("/files/{file_id}", file_object, methods=["GET"]),
+        Route("/files/{file_id}/analyse", analyse_file, methods=["POST"]),
         Route("/files/{file_id}/behaviours", file_behaviours, methods=["GET"]),
         Route("/files/{file_id}/behaviour_summary", behaviour_summary_view, methods=["GET"]),
         Route("/files/{file_id}/behaviour_mitre_trees", mitre_trees_view, methods=["GET"]),

@@ -78,6 +78,29 @@ SANDBOXES: Mapping[str, Sandbox] = MappingProxyType(
                 "pcap html",
             ),
             _sandbox("VirusTotal R2DBox", "android", "android network", "pcap html"),
+            # Partner sandboxes (vt-api.md §1); the "many" file is run by all of them.
+            _sandbox(
+                "Tencent HABO",
+                "windows",
+                "processes files registry mutexes network signatures mitre verdicts",
+                "pcap html",
+            ),
+            _sandbox("Lastline", "windows", "processes files registry network mitre", "html"),
+            _sandbox(
+                "VenusEye Sandbox", "windows", "processes files network mitre verdicts", "pcap"
+            ),
+            _sandbox(
+                "Yomi Hunter",
+                "windows",
+                "processes files registry mutexes network signatures mitre verdicts",
+                "pcap html",
+            ),
+            _sandbox(
+                "CAPE Sandbox",
+                "windows",
+                "processes files registry mutexes network signatures mitre memory",
+                "pcap memdump",
+            ),
         )
     }
 )

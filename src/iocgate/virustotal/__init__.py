@@ -5,7 +5,13 @@ from pathlib import Path
 from iocgate.virustotal.ids import BEHAVIOUR_RELATIONSHIPS
 from iocgate.virustotal.plugin import VirusTotalPlugin
 
-__all__ = ["BEHAVIOUR_RELATIONSHIPS", "DEFAULT_CAPABILITY", "VirusTotalPlugin"]
+__all__ = [
+    "BEHAVIOUR_RELATIONSHIPS",
+    "DEFAULT_CAPABILITIES",
+    "DEFAULT_CAPABILITY",
+    "FILES_CAPABILITY",
+    "VirusTotalPlugin",
+]
 
 #: The embedded default capability: the ten file-behaviour operations (the seed).
 DEFAULT_CAPABILITY = (
@@ -13,3 +19,9 @@ DEFAULT_CAPABILITY = (
     / "capabilities"
     / "ioc-investigation-ioc-investigation-files-behaviours.yaml"
 )
+
+#: iocgate's own companion capability: the file object and the re-analysis request (#22).
+FILES_CAPABILITY = Path(__file__).parent / "capabilities" / "ioc-investigation-files.yaml"
+
+#: What `serve`, `stdio` and `call` load when given no capability file.
+DEFAULT_CAPABILITIES = (DEFAULT_CAPABILITY, FILES_CAPABILITY)

@@ -164,7 +164,8 @@ def test_strict_lint_reports_the_seeds_three_kinds_of_deviation() -> None:
         "ExposesRest.description",
         "MappedOutputParameterObject.properties",
     }
-    assert sum(w.field == "ConsumedInputParameter" for w in warnings) == 16
+    # 16 in the seed, plus `limit` and `cursor` on the behaviours operation (#22)
+    assert sum(w.field == "ConsumedInputParameter" for w in warnings) == 18
     assert all(w.line for w in warnings)
 
 

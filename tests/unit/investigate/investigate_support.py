@@ -23,7 +23,7 @@ from iocgate.engine import (
     UpstreamClient,
 )
 from iocgate.sim import DEMO_PRIVILEGED_KEY, SimFile
-from iocgate.virustotal import DEFAULT_CAPABILITY, VirusTotalPlugin
+from iocgate.virustotal import DEFAULT_CAPABILITY, FILES_CAPABILITY, VirusTotalPlugin
 
 SIM_BASE = "http://sim.test/api/v3"
 
@@ -35,50 +35,59 @@ def sim_engine(
     cache: Cache | None = None,
     quota: Quota | None = None,
     base: str = SIM_BASE,
+    with_files: bool = True,
 ) -> Engine:
-    """An engine on the seed capability (or ``capability``) whose upstream is ``app``."""
-    capability = capability or load_capability(DEFAULT_CAPABILITY)
-    binds = resolve_binds(
-        capability.binds,
-        capability_file=capability.name,
-        environ={"VIRUSTOTAL_API_KEY": DEMO_PRIVILEGED_KEY},
-    )
-    loaded = LoadedCapability(
-        capability=capability,
-        binds=binds,
-        plugins=Plugins([VirusTotalPlugin()]),
-        base_uri=base,
-    )
+    """An engine on the embedded capabilities (or ``capability``) whose upstream is ``app``.
+
+    ``with_files=False`` leaves out the companion capability (file object, re-analysis)."""
+    capabilities = [capability or load_capability(DEFAULT_CAPABILITY)]
+    if with_files:
+        capabilities.append(load_capability(FILES_CAPABILITY))
+    loaded = [
+        LoadedCapability(
+            capability=item,
+            binds=resolve_binds(
+                item.binds,
+                capability_file=item.name,
+                environ={"VIRUSTOTAL_API_KEY": DEMO_PRIVILEGED_KEY},
+            ),
+            plugins=Plugins([VirusTotalPlugin()]),
+            base_uri=base,
+        )
+        for item in capabilities
+    ]
     extra: dict[str, Any] = {}
     if cache is not None:
         extra["cache"] = cache
     if quota is not None:
         extra["quota"] = quota
     return Engine(
-        [loaded],
+        loaded,
         upstream=UpstreamClient(transport=httpx.ASGITransport(app=app)),
         retry=RetryPolicy.disabled(),
         **extra,
     )
 
 
-def paging_capability(tmp_path: Path) -> Capability:
-    """The seed capability with ``limit`` and ``cursor`` declared on the behaviours operation
-    (VirusTotal accepts both; the seed declares only ``id``)."""
+def unpaged_capability(tmp_path: Path) -> Capability:
+    """The embedded capability without ``limit`` and ``cursor`` on the behaviours operation,
+    as the seed file declares it (the embedded one adds both, #22)."""
     text = DEFAULT_CAPABILITY.read_text(encoding="utf-8")
-    anchor = re.search(
-        r"(      - name: getAllBehaviorReportsForAFile\n(?:.*\n)*?        inputParameters:\n)",
+    declared = re.search(
+        r"(      - name: getAllBehaviorReportsForAFile\n(?:.*\n)*?)"
+        r"(        - name: limit\n(?:.*\n){4}        - name: cursor\n(?:.*\n){4})",
         text,
     )
-    assert anchor is not None, "the seed's behaviours operation moved"
-    extra = (
-        "        - name: limit\n          in: query\n          type: integer\n"
-        "          required: false\n          description: Reports per page (1-40)\n"
-        "        - name: cursor\n          in: query\n          type: string\n"
-        "          required: false\n          description: Continuation cursor\n"
+    assert declared is not None, "the behaviours operation no longer declares limit and cursor"
+    patched = text[: declared.start(2)] + text[declared.end(2) :]
+    # ... and the `with` maps of its REST route and MCP tool pass them no more.
+    patched = re.sub(
+        r"(getAllBehaviorReportsForAFile\n(?:.*\n)*? +id: (?:rest|tools)\.id\n)"
+        r" +limit: \w+\.limit\n +cursor: \w+\.cursor\n",
+        r"\1",
+        patched,
     )
-    patched = text[: anchor.end()] + extra + text[anchor.end() :]
-    path = tmp_path / "paging-capability.yaml"
+    path = tmp_path / "unpaged-capability.yaml"
     path.write_text(patched, encoding="utf-8")
     return load_capability(path)
 

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from iocgate.virustotal.investigate import OverBudgetError, Progress, investigate
-from tests.unit.investigate.investigate_support import paging_capability, sim_engine
+from tests.unit.investigate.investigate_support import sim_engine, unpaged_capability
 
 SHA256 = "5" * 64
 REPORTS = 95
@@ -72,7 +72,7 @@ async def test_all_pages_are_read_and_the_plan_becomes_exact_after_the_first(
     tmp_path: Path,
 ) -> None:
     upstream = many_reports_app()
-    engine = sim_engine(upstream, capability=paging_capability(tmp_path))
+    engine = sim_engine(upstream, with_files=False)
     events: list[Progress] = []
     try:
         brief = await investigate(engine, SHA256, progress=events.append)
@@ -94,7 +94,7 @@ async def test_max_calls_stops_after_the_first_page_shows_the_plan_is_too_big(
     tmp_path: Path,
 ) -> None:
     upstream = many_reports_app()
-    engine = sim_engine(upstream, capability=paging_capability(tmp_path))
+    engine = sim_engine(upstream, with_files=False)
     try:
         with pytest.raises(OverBudgetError, match=r"exactly 5 upstream calls.*1 already made"):
             await investigate(engine, SHA256, max_calls=4)
@@ -104,11 +104,12 @@ async def test_max_calls_stops_after_the_first_page_shows_the_plan_is_too_big(
 
 
 @pytest.mark.anyio
-async def test_without_a_cursor_parameter_the_brief_says_how_many_reports_it_could_not_read() -> (
-    None
-):
+async def test_without_a_cursor_parameter_the_brief_says_how_many_reports_it_could_not_read(
+    tmp_path: Path,
+) -> None:
     upstream = many_reports_app()
-    engine = sim_engine(upstream)  # the seed declares only `id` for this operation
+    # The seed file declares only `id` for this operation.
+    engine = sim_engine(upstream, capability=unpaged_capability(tmp_path), with_files=False)
     try:
         brief = await investigate(engine, SHA256)
     finally:
@@ -117,3 +118,19 @@ async def test_without_a_cursor_parameter_the_brief_says_how_many_reports_it_cou
     assert brief.cost.upstream_calls == upstream.state.calls == 3
     assert brief.note is not None
     assert "Only 10 of 95 sandbox reports were read" in brief.note
+
+
+@pytest.mark.anyio
+async def test_the_embedded_capability_reads_every_report_of_a_file_with_more_than_ten(
+    investigation_sim: Starlette, sim_state: object
+) -> None:
+    many = investigation_sim.state.sim.corpus.pick("many")
+    engine = sim_engine(investigation_sim)
+    try:
+        brief = await investigate(engine, many.sha256)
+    finally:
+        await engine.aclose()
+    assert [run.id for run in brief.sandboxes] == many.sandbox_ids
+    assert len(many.sandbox_ids) > 10
+    assert brief.note is None or "were read" not in brief.note
+    assert brief.cost.report_pages == 1  # limit=40: one page holds them all

@@ -21,8 +21,17 @@ def test_a_known_report_count_makes_the_plan_exact_with_one_page_per_forty() -> 
     assert "3 pages for 95 sandbox reports" in exact.describe()
 
 
-def test_a_file_without_reports_still_costs_one_page() -> None:
-    assert plan(reports=0).calls == 3
+def test_a_file_without_reports_costs_only_the_page_that_says_so() -> None:
+    empty = plan(reports=0)
+    assert empty.calls == 1
+    assert "1 page listing no sandbox report" in empty.describe()
+    assert plan(reports=0, with_file=True).calls == 2
+
+
+def test_the_file_object_is_one_more_call_and_is_named() -> None:
+    with_file = plan(reports=6, with_file=True)
+    assert with_file.calls == 4
+    assert with_file.describe().startswith("exactly 4 upstream calls (file object, ")
 
 
 def test_cached_answers_are_subtracted_and_said() -> None:

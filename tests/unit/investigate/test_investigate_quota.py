@@ -24,9 +24,9 @@ async def test_the_stated_cost_equals_the_requests_the_simulator_received(
         made = sim_state.count() - before
     finally:
         await engine.aclose()
-    assert brief.cost.upstream_calls == made == 3
+    assert brief.cost.upstream_calls == made == 4
     assert brief.cost.cache_hits == 0
-    assert brief.cost.planned.startswith("exactly 3 upstream calls")
+    assert brief.cost.planned.startswith("exactly 4 upstream calls (file object, ")
 
 
 @pytest.mark.anyio
@@ -43,10 +43,10 @@ async def test_a_second_investigation_with_a_cache_costs_no_upstream_call(
         assert sim_state.count() == before
     finally:
         await engine.aclose()
-    assert first.cost.upstream_calls == 3
-    assert (second.cost.upstream_calls, second.cost.cache_hits) == (0, 3)
+    assert first.cost.upstream_calls == 4
+    assert (second.cost.upstream_calls, second.cost.cache_hits) == (0, 4)
     assert events[0].plan.calls == 0  # the plan already knew: everything was cached
-    assert "3 of 3 answers cached" in events[0].plan.describe()
+    assert "4 of 4 answers cached" in events[0].plan.describe()
     assert second.to_dict()["techniques"] == first.to_dict()["techniques"]
 
 
@@ -57,8 +57,8 @@ async def test_max_calls_below_the_minimum_refuses_before_any_call(
     rich = sim_state.corpus.pick("rich")
     engine = sim_engine(investigation_sim)
     try:
-        with pytest.raises(OverBudgetError, match="at least 3 upstream calls"):
-            await investigate(engine, rich.sha256, max_calls=2)
+        with pytest.raises(OverBudgetError, match="at least 4 upstream calls"):
+            await investigate(engine, rich.sha256, max_calls=3)
     finally:
         await engine.aclose()
     assert sim_state.count() == 0
@@ -80,8 +80,8 @@ async def test_progress_states_the_lower_bound_then_the_exact_plan(
     assert plans[-1].is_exact
     steps = [event.step for event in events if event.step]
     assert steps[0] == "sandbox reports, page 1"
-    assert set(steps[1:]) == {"behaviour summary", "MITRE ATT&CK trees"}
-    assert events[-1].done == 3
+    assert set(steps[1:]) == {"file object", "behaviour summary", "MITRE ATT&CK trees"}
+    assert events[-1].done == 4
 
 
 @pytest.mark.anyio

@@ -41,7 +41,7 @@ async def test_the_brief_route_answers_the_brief_json_and_its_cost(
     brief = response.json()
     assert brief["file"]["sha256"] == rich.sha256
     assert brief["verdict"]["value"] == "malicious"
-    assert response.headers["x-iocgate-upstream-calls"] == "3" == str(sim_state.count())
+    assert response.headers["x-iocgate-upstream-calls"] == "4" == str(sim_state.count())
 
 
 @pytest.mark.anyio
@@ -170,8 +170,8 @@ async def test_the_plan_route_states_the_cost_and_the_quota_left_without_spendin
         await engine.aclose()
     assert response.status_code == 200
     plan = response.json()
-    assert (plan["calls"], plan["is_exact"]) == (3, False)
-    assert plan["text"].startswith("at least 3 upstream calls")
+    assert (plan["calls"], plan["is_exact"]) == (4, False)
+    assert plan["text"].startswith("at least 4 upstream calls")
     assert response.headers["x-quota-policy"] == "30/min,500/day"
     assert response.headers["x-quota-remaining-day"] == "500"
     assert sim_state.count() == 0
@@ -191,8 +191,8 @@ async def test_a_cached_investigation_says_hit_and_what_the_quota_has_left(
             fresh = await client.get(path, headers={"Cache-Control": "no-cache"})
     finally:
         await engine.aclose()
-    assert (first.headers["x-cache"], first.headers["x-quota-remaining-day"]) == ("MISS", "497")
-    assert (second.headers["x-cache"], second.headers["x-quota-remaining-day"]) == ("HIT", "497")
+    assert (first.headers["x-cache"], first.headers["x-quota-remaining-day"]) == ("MISS", "496")
+    assert (second.headers["x-cache"], second.headers["x-quota-remaining-day"]) == ("HIT", "496")
     assert second.headers["x-iocgate-upstream-calls"] == "0"
-    assert fresh.headers["x-iocgate-upstream-calls"] == "3"
-    assert sim_state.count() == 6
+    assert fresh.headers["x-iocgate-upstream-calls"] == "4"
+    assert sim_state.count() == 8

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from iocgate.virustotal.exports.matrix import attack_matrix
-from iocgate.virustotal.exports.text import indicator_details, shorten, visible
+from iocgate.virustotal.exports.text import file_facts, indicator_details, shorten, visible
 from iocgate.virustotal.investigate import Brief, Capped, Detection, Indicator, Severity
 
 __all__ = ["CSP", "report_html"]
@@ -196,8 +196,8 @@ def report_html(brief: Brief) -> str:
         ("dropped files", str(indicators.files.total)),
         ("upstream calls", str(brief.cost.upstream_calls)),
     ]
-    hashes = [(k, v) for k, v in (("sha256", brief.file.sha256), ("sha1", brief.file.sha1),
-                                  ("md5", brief.file.md5)) if v]  # fmt: skip
+    facts = file_facts(brief)
+    next_steps = "".join(f"<li>{_h(step, limit=1000)}</li>" for step in brief.next_steps)
     sandboxes = _table(
         ("sandbox", "verdicts", "labels", "confidence", "analysed", "artefacts (REST paths)"),
         (
@@ -273,7 +273,8 @@ def report_html(brief: Brief) -> str:
         '<div class="cards">',
         *(f'<div class="card"><b>{_h(value)}</b>{_h(name)}</div>' for name, value in cards),
         "</div>",
-        _section("File", _table(("hash", "value"), ((k, _code(v)) for k, v in hashes))),
+        _section("File", _table(("fact", "value"), ((k, _code(v)) for k, v in facts))),
+        _section("Next steps", f"<ul>{next_steps}</ul>") if next_steps else "",
         _section("ATT&CK matrix", _matrix(brief)),
         _section(f"Sandboxes ({len(brief.sandboxes)})", sandboxes if brief.sandboxes else ""),
         _section(f"Techniques ({len(brief.techniques)})", techniques if brief.techniques else ""),

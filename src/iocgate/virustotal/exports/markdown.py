@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from iocgate.virustotal.exports.matrix import attack_matrix
-from iocgate.virustotal.exports.text import indicator_details, shorten, visible
+from iocgate.virustotal.exports.text import file_facts, indicator_details, shorten, visible
 from iocgate.virustotal.investigate import Brief, Capped, Detection, Indicator
 
 __all__ = ["code", "report_markdown"]
@@ -110,9 +110,10 @@ def report_markdown(brief: Brief) -> str:
     ]
     if brief.note:
         lines += ["", f"**{brief.note}**"]
-    hashes = [(k, v) for k, v in (("sha256", brief.file.sha256), ("sha1", brief.file.sha1),
-                                  ("md5", brief.file.md5)) if v]  # fmt: skip
-    lines += ["", "## File", "", *_table(("hash", "value"), ((k, f"`{v}`") for k, v in hashes))]
+    facts = file_facts(brief)
+    lines += ["", "## File", "", *_table(("fact", "value"), ((k, code(v)) for k, v in facts))]
+    if brief.next_steps:
+        lines += ["", "## Next steps", "", *(f"- {_plain(step)}" for step in brief.next_steps)]
     if brief.sandboxes:
         lines += ["", f"## Sandboxes ({len(brief.sandboxes)})", ""]
         rows = [

@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from iocgate.virustotal.exports.text import shorten, visible
+from iocgate.virustotal.exports.text import file_facts, shorten, visible
 from iocgate.virustotal.investigate import Brief, Capped, Indicator, Severity
 
 __all__ = ["brief_renderable"]
@@ -82,6 +82,14 @@ def brief_renderable(brief: Brief, *, techniques: int = 10, indicators: int = 5)
     parts += [_t(f"  - {reason}", 400) for reason in verdict.reasons]
     if brief.note:
         parts.append(Text(brief.note, style="bold"))
+    parts += [_t(f"  next: {step}", 400, "bold") for step in brief.next_steps]
+    facts = [(label, value) for label, value in file_facts(brief) if label != "SHA-256"]
+    if facts:
+        parts.append(_heading("File"))
+        for label, value in facts:
+            line = Text(f"  {label:<19}", style="dim")
+            line.append_text(_t(value, 140))
+            parts.append(line)
     if brief.techniques:
         parts.append(_heading(f"Top ATT&CK techniques ({len(brief.techniques)} in all)"))
         table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-from iocgate.virustotal.investigate import Indicator
+from iocgate.virustotal.investigate import Brief, Indicator
 
-__all__ = ["indicator_details", "shorten", "visible"]
+__all__ = ["file_facts", "indicator_details", "shorten", "visible"]
 
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
@@ -66,3 +67,50 @@ def indicator_details(
     if item.notable:
         detail.append(strong(item.notable))
     return detail
+
+
+def _day(epoch: int | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
+
+
+def file_facts(brief: Brief) -> list[tuple[str, str]]:
+    """What the file is, as (label, value) rows for a report: hashes, then the file object's
+    context (#22). Values are raw (a renderer escapes them); rows without data are left out."""
+    hashes = brief.file
+    context = brief.file_context
+    rows: list[tuple[str, str | None]] = [
+        ("SHA-256", hashes.sha256),
+        ("SHA-1", hashes.sha1),
+        ("MD5", hashes.md5),
+    ]
+    if context is not None:
+        stats = context.detections
+        ratio = context.ratio and (
+            f"{context.ratio} engines flag it malicious"
+            + (f", {stats['suspicious']} suspicious" if stats.get("suspicious") else "")
+        )
+        signature = context.signature
+        signed = signature.get("verified")
+        by = signature.get("signers")
+        rows += [
+            ("detections", ratio),
+            ("threat label", context.threat_label),
+            ("threat categories", ", ".join(context.threat_categories) or None),
+            ("type", context.type_description),
+            ("size", f"{context.size:,} bytes" if context.size is not None else None),
+            ("names", ", ".join(context.names[:6]) or context.meaningful_name),
+            ("first seen", _day(context.first_seen)),
+            ("last seen", _day(context.last_seen)),
+            ("signature", f"{signed} ({by})" if signed and by else signed),
+            ("crowdsourced YARA", ", ".join(context.yara_rules) or None),
+            ("crowdsourced Sigma", ", ".join(context.sigma_rules) or None),
+        ]
+    rows += [
+        ("imphash", hashes.imphash),
+        ("ssdeep", hashes.ssdeep),
+        ("TLSH", hashes.tlsh),
+        ("vhash", hashes.vhash),
+    ]
+    return [(label, value) for label, value in rows if value]

@@ -6,11 +6,17 @@ Pure: no I/O, so exports, tests and the console can build briefs from stored JSO
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from iocgate.errors import InvalidArgumentError
 from iocgate.virustotal.investigate.detections import build_detections
+from iocgate.virustotal.investigate.file_object import (
+    file_attributes_of,
+    read_file_context,
+    with_file_hashes,
+)
 from iocgate.virustotal.investigate.host import build_host
 from iocgate.virustotal.investigate.model import Brief, Cost, FileHashes, Indicators
 from iocgate.virustotal.investigate.network import build_network
@@ -54,6 +60,8 @@ def build_brief(
     sandbox: str | None = None,
     unread_reports: int = 0,
     generated_at: datetime | None = None,
+    file_object: Mapping[str, Any] | None = None,
+    next_steps: Sequence[str] = (),
 ) -> Brief:
     """The brief of ``file_hash`` from the summary's ``data``, the trees' ``data`` and reports.
 
@@ -94,8 +102,21 @@ def build_brief(
         )
         note = f"{note} {unread}" if note else unread
     moment = generated_at or datetime.now(UTC)
+    file_attributes = file_attributes_of(file_object)
+    context = read_file_context(file_attributes)
+    if context is not None and context.ratio is not None:
+        label = f" (popular threat label {context.threat_label})" if context.threat_label else ""
+        verdict = replace(
+            verdict,
+            reasons=(
+                *verdict.reasons,
+                f"VirusTotal engines: {context.ratio} flag the file malicious{label}",
+            ),
+        )
     return Brief(
-        file=_hashes(file_hash, parsed),
+        file=with_file_hashes(_hashes(file_hash, parsed), file_attributes),
+        file_context=context,
+        next_steps=tuple(next_steps),
         has_behaviour_data=bool(parsed),
         sandbox=sandbox,
         verdict=verdict,

@@ -34,9 +34,11 @@ from iocgate.virustotal.investigate.reports import Report, parse_reports
 __all__ = [
     "MAX_PAGES",
     "OPERATIONS",
+    "OPTIONAL_OPERATIONS",
     "check_hash",
     "estimate_plan",
     "investigate",
+    "next_steps",
     "page_arguments",
 ]
 
@@ -46,6 +48,13 @@ OPERATIONS = {
     "reports": "getAllBehaviorReportsForAFile",
 }
 """The consumed operations an investigation invokes, by role."""
+
+OPTIONAL_OPERATIONS = {
+    "file": "getAFileReport",
+    "analyse": "requestAFileRescan",
+}
+"""Operations used when a served capability declares them (the embedded companion does):
+the file object, fetched beside the behaviour, and the re-analysis offered as a next step."""
 
 MAX_PAGES = 50
 """A bound on report pages (2,000 reports), so a cursor that never ends cannot drain a quota."""
@@ -57,7 +66,11 @@ def check_hash(file_hash: str) -> None:
 
 
 def _operations(engine: Engine) -> dict[str, Operation]:
-    return {role: engine.find(name)[0] for role, name in OPERATIONS.items()}
+    operations = {role: engine.find(name)[0] for role, name in OPERATIONS.items()}
+    for role, name in OPTIONAL_OPERATIONS.items():
+        with contextlib.suppress(NotFoundError):
+            operations[role] = engine.find(name)[0]
+    return operations
 
 
 async def _is_cached(engine: Engine, operation: Operation, arguments: Mapping[str, object]) -> bool:
@@ -94,6 +107,8 @@ async def _cached_keys(engine: Engine, file_hash: str) -> set[str]:
         "trees": (operations["trees"], {"id": file_hash}),
         "page1": (operations["reports"], first_page),
     }
+    if "file" in operations:
+        requests["file"] = (operations["file"], {"id": file_hash})
     return {
         key
         for key, (operation, arguments) in requests.items()
@@ -104,7 +119,10 @@ async def _cached_keys(engine: Engine, file_hash: str) -> set[str]:
 async def estimate_plan(engine: Engine, file_hash: str) -> Plan:
     """The plan before any call: "at least 3", less what the cache already holds."""
     check_hash(file_hash)
-    return plan(cached=len(await _cached_keys(engine, file_hash)))
+    return plan(
+        cached=len(await _cached_keys(engine, file_hash)),
+        with_file="file" in _operations(engine),
+    )
 
 
 @dataclass
@@ -128,11 +146,15 @@ class _Run:
     unread_reports: int = 0  # reports listed beyond the pages the capability lets us ask for
 
     def replan(self, *, reports: int | None, pages_at_least: int = 1) -> None:
+        if reports == 0:
+            # Page 1 listed no report: summary and trees will not be asked for (#22.8).
+            self.expected_hits -= {"summary", "trees"}
         self.current = plan(
             reports=reports,
             pages_at_least=pages_at_least,
             cached=self.hits + len(self.expected_hits),
             spent=self.upstream_calls,
+            with_file="file" in self.operations,
         )
         if self.current.exceeds(self.max_calls):
             raise OverBudgetError(
@@ -238,6 +260,9 @@ async def _pages(run: _Run, file_hash: str, cursor: str | None, count: int | Non
 
 async def _optional(run: _Run, role: str, file_hash: str, step: str, into: dict[str, Any]) -> None:
     result = await run.call(role, {"id": file_hash}, step, key=role)
+    if result.status in (403, 404) and role == "file":
+        into[role] = {}  # context only: a key without access to it still gets the behaviour
+        return
     if result.status == 404:
         into[role] = {}  # the file is known (page 1 answered): no summary means no behaviour
         return
@@ -297,16 +322,19 @@ async def investigate(
     if cursor is not None and page_arguments(operations["reports"], file_hash, cursor) is None:
         run.unread_reports = (count or len(run.reports)) - len(run.reports)
         count, cursor = len(run.reports), None
-    if count is None and cursor is None:
+    if cursor is None and (count is None or not run.reports):
         count = len(run.reports)  # one page and no more: the count is what it holds
     run.replan(reports=count, pages_at_least=2 if cursor else 1)
     run.emit(None)
     answers: dict[str, Any] = {}
     with _first_error():
         async with anyio.create_task_group() as group:
-            group.start_soon(_optional, run, "summary", file_hash, "behaviour summary", answers)
-            group.start_soon(_optional, run, "trees", file_hash, "MITRE ATT&CK trees", answers)
-            group.start_soon(_pages, run, file_hash, cursor, count)
+            if "file" in operations:
+                group.start_soon(_optional, run, "file", file_hash, "file object", answers)
+            if count != 0:  # an empty first page ends it: nothing to summarise (#22.8)
+                group.start_soon(_optional, run, "summary", file_hash, "behaviour summary", answers)
+                group.start_soon(_optional, run, "trees", file_hash, "MITRE ATT&CK trees", answers)
+                group.start_soon(_pages, run, file_hash, cursor, count)
     return build_brief(
         file_hash,
         summary=answers.get("summary"),
@@ -315,4 +343,20 @@ async def investigate(
         cost=run.cost(run.current),
         sandbox=sandbox,
         unread_reports=run.unread_reports,
+        file_object=answers.get("file"),
+        next_steps=next_steps(file_hash, operations, has_reports=bool(run.reports)),
+    )
+
+
+def next_steps(
+    file_hash: str, operations: Mapping[str, Operation], *, has_reports: bool
+) -> tuple[str, ...]:
+    """What to do when the data runs out: ask for a new analysis where the upstream can."""
+    if has_reports or "analyse" not in operations:
+        return ()
+    return (
+        "Ask VirusTotal to analyse the file again, then investigate it later: "
+        f"POST /v1/files/{file_hash}/analyse, the MCP tool reanalyse-file, or "
+        f"`iocgate call {operations['analyse'].name} id={file_hash}`. It is a write: the "
+        "gateway refuses it unless started with --allow-writes.",
     )

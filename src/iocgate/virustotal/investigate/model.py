@@ -22,6 +22,7 @@ __all__ = [
     "Cost",
     "Detection",
     "Detections",
+    "FileContext",
     "FileHashes",
     "Indicator",
     "Indicators",
@@ -91,6 +92,37 @@ class FileHashes:
     sha256: str | None = None
     sha1: str | None = None
     md5: str | None = None
+    imphash: str | None = None
+    ssdeep: str | None = None
+    tlsh: str | None = None
+    vhash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileContext:
+    """What VirusTotal knows of the file itself (`GET /files/{id}`), beside its behaviour.
+
+    ``detections`` is ``last_analysis_stats`` (engine verdict counts); ``ratio`` reads
+    "45/72" (malicious over engines that gave a verdict); dates are epoch seconds.
+    """
+
+    ratio: str | None = None
+    detections: Mapping[str, int] = field(default_factory=dict)
+    reputation: int | None = None
+    meaningful_name: str | None = None
+    names: tuple[str, ...] = ()
+    type_description: str | None = None
+    size: int | None = None
+    first_seen: int | None = None
+    last_seen: int | None = None
+    last_analysis_date: int | None = None
+    signature: Mapping[str, str] = field(default_factory=dict)
+    threat_label: str | None = None
+    threat_categories: tuple[str, ...] = ()
+    threat_names: tuple[str, ...] = ()
+    yara_rules: tuple[str, ...] = ()
+    sigma_rules: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,8 +298,10 @@ class Brief:
 
     schema: str = SCHEMA
     file: FileHashes
+    file_context: FileContext | None = None  # None when the file object was not fetched
     verdict: Verdict
     note: str | None = None
+    next_steps: tuple[str, ...] = ()  # what to do when data is missing (re-analysis, ...)
     has_behaviour_data: bool
     sandbox: str | None = None  # set when the brief covers one sandbox only
     sandboxes: tuple[SandboxRun, ...]

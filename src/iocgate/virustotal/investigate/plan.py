@@ -1,9 +1,11 @@
 """The quota plan of an investigation: how many upstream calls it will cost, stated up front.
 
 An investigation makes ``2 + pages`` requests: the behaviour summary, the MITRE trees and one
-page of sandbox reports per 40 reports. How many pages is unknown until the first page
-arrives (its ``meta.count``), so the first plan says "at least"; the next one is exact.
-Answers already in the cache cost nothing and are subtracted.
+page of sandbox reports per 40 reports, plus the file object when the gateway serves it. How
+many pages is unknown until the first page arrives (its ``meta.count``), so the first plan says
+"at least"; the next one is exact. A first page that lists no report ends it: the summary and
+the trees of a file no sandbox ran hold nothing (#22). Answers already in the cache cost
+nothing and are subtracted.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Plan:
     reports: int | None
     is_exact: bool
     spent: int = 0
+    with_file: bool = False  # the file object (`GET /files/{id}`) is one of the requests
 
     @property
     def calls(self) -> int:
@@ -47,18 +50,20 @@ class Plan:
         """One line for a person: ``exactly 4 upstream calls (...)``."""
         amount = "exactly" if self.is_exact else "at least"
         noun = "call" if self.calls == 1 else "calls"
+        parts = ["file object"] if self.with_file else []
+        if self.reports != 0:
+            parts.append("behaviour summary, MITRE trees")
         if self.reports is None:
-            pages = f"{self.pages}+ pages" if self.pages > 1 else "1+ page"
-            parts = f"behaviour summary, MITRE trees, {pages} of sandbox reports"
+            parts.append(f"{self.pages}+ pages" if self.pages > 1 else "1+ page")
+            parts[-1] += " of sandbox reports"
+        elif self.reports == 0:
+            parts.append("1 page listing no sandbox report")
         else:
             page_noun = "page" if self.pages == 1 else "pages"
             report_noun = "report" if self.reports == 1 else "reports"
-            parts = (
-                f"behaviour summary, MITRE trees, {self.pages} {page_noun} for "
-                f"{self.reports} sandbox {report_noun}"
-            )
+            parts.append(f"{self.pages} {page_noun} for {self.reports} sandbox {report_noun}")
         cached = f"; {self.cached} of {self.requests} answers cached, free" if self.cached else ""
-        return f"{amount} {self.calls} upstream {noun} ({parts}{cached})"
+        return f"{amount} {self.calls} upstream {noun} ({', '.join(parts)}{cached})"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -69,6 +74,7 @@ class Plan:
             "pages": self.pages,
             "reports": self.reports,
             "spent": self.spent,
+            "with_file": self.with_file,
             "text": self.describe(),
         }
 
@@ -80,23 +86,27 @@ def plan(
     cached: int = 0,
     spent: int = 0,
     page_size: int = PAGE_SIZE,
+    with_file: bool = False,
 ) -> Plan:
     """The plan for a file with ``reports`` sandbox reports (None: not known yet).
 
     ``cached`` is how many of the requests are known to be answered by the cache; ``spent``
-    how many upstream calls were already made.
+    how many upstream calls were already made; ``with_file`` whether the file object is asked
+    for too.
     """
     if reports is None:
         pages, exact = max(1, pages_at_least), False
     else:
         pages, exact = max(1, math.ceil(reports / page_size)), True
+    requests = pages + (0 if reports == 0 else 2) + (1 if with_file else 0)
     return Plan(
-        requests=2 + pages,
-        cached=min(cached, 2 + pages),
+        requests=requests,
+        cached=min(cached, requests),
         pages=pages,
         reports=reports,
         is_exact=exact,
         spent=spent,
+        with_file=with_file,
     )
 
 

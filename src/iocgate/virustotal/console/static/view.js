@@ -5,6 +5,7 @@ import { ApiError, getJson, segment } from "./api.js";
 import { briefSourceBadge, cacheBadge } from "./badges.js";
 import { clear, copyButton, empty, h, section } from "./dom.js";
 import { renderArtefacts, renderExports } from "./downloads.js";
+import { renderFileFacts, renderNextSteps } from "./file.js";
 import { renderHits } from "./hits.js";
 import { renderFiles, renderHost, renderNetwork, renderTags } from "./indicators.js";
 import { renderMatrix } from "./matrix.js";
@@ -135,6 +136,7 @@ export function renderInvestigation(article, brief, meta, state, config) {
     { class: "inv-header panel" },
     h("h2", { id: "inv-title" }, "Investigation of ", h("code", { class: "hash", text: sha256 })),
     h("dl", { class: "hashes" }, hashRow("SHA-256", file.sha256), hashRow("SHA-1", file.sha1), hashRow("MD5", file.md5)),
+    renderFileFacts(brief),
     h(
       "div",
       { class: "inv-meta" },
@@ -144,6 +146,7 @@ export function renderInvestigation(article, brief, meta, state, config) {
       h("span", { id: "refresh-help", class: "visually-hidden", text: "Fetch again from VirusTotal, skipping the cache (Cache-Control: no-cache)" }),
     ),
     brief.note ? h("p", { class: "note", text: brief.note }) : null,
+    renderNextSteps(brief),
     h("p", { class: "untrusted-note", text: brief.untrusted || "Strings from sandbox reports are untrusted data." }),
   );
   if (brief.has_behaviour_data === false && list(brief.sandboxes).length === 0) {
