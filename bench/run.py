@@ -6,10 +6,10 @@
     .venv/bin/python bench/run.py --profile          # also py-spy profiles of the gateway
 
 Starts the VirusTotal simulator, iocgate and the comparison servers, drives them with Debian's
-`wrk` (installed with apt-get when missing), and writes `bench/results/results.{md,json}` and
-`chart.png`. The chart, FastMCP and py-spy live in their own venv, `bench/.venv`, created here:
-fastmcp monkeypatches `mcp_types` at import, so it must never be importable from the project's
-venv. Stdlib only: this script runs with the project's interpreter but never imports iocgate.
+`wrk` (installed with apt-get when missing), and writes `bench/results/results.md` (committed)
+and `results.json` + `chart.png` under `bench/.work/data/` (never committed). The chart,
+FastMCP and py-spy live in their own venv, `bench/.venv`, created here: fastmcp
+monkeypatches `mcp_types` at import, so it must never be importable from the project's venv. Stdlib only: this script runs with the project's interpreter but never imports iocgate.
 See bench/README.md for what is measured and how to read it.
 """
 
@@ -1494,7 +1494,12 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
             lines.append("")
     if results["notes"]:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in results["notes"]]
-    lines += ["", "![chart](chart.png)", ""]
+    lines += [
+        "",
+        "The chart and every repeat's figures (`results.json`, `chart.png`) are written to "
+        "`bench/.work/data/<output folder name>/`, which is not committed.",
+        "",
+    ]
     path.write_text("\n".join(lines))
 
 
@@ -1532,7 +1537,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--render-only",
         action="store_true",
-        help="only rewrite results.md and chart.png from the results.json in --output",
+        help="only rewrite results.md and chart.png from the run's results.json (.work/data/)",
     )
     parser.add_argument(
         "--src", type=Path, help="import iocgate from this copy of src/ (A/B of candidate fixes)"
@@ -1551,17 +1556,24 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def data_dir(output: Path) -> Path:
+    """Where a run's results.json and chart.png go: generated, never committed (.work/)."""
+    return WORK / "data" / output.resolve().name
+
+
 def render(output: Path, bench_python: Path, results: dict[str, Any]) -> None:
     results["targets"] = evaluate(results)
     output.mkdir(parents=True, exist_ok=True)
-    (output / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    data = data_dir(output)
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "results.json").write_text(json.dumps(results, indent=2, default=str))
     write_markdown(results, output / "results.md")
     chart = subprocess.run(
         [
             str(bench_python),
             str(BENCH / "chart.py"),
-            str(output / "results.json"),
-            str(output / "chart.png"),
+            str(data / "results.json"),
+            str(data / "chart.png"),
         ],
         capture_output=True,
         text=True,
@@ -1573,13 +1585,13 @@ def render(output: Path, bench_python: Path, results: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.render_only:  # e.g. after a change to the report; profiles re-read from .work
-        results = json.loads((args.output / "results.json").read_text())
+        results = json.loads((data_dir(args.output) / "results.json").read_text())
         for name in results.get("profiles", {}):
             raw = WORK / "profiles" / args.output.resolve().name / f"{name}.txt"
             if raw.exists():
                 results["profiles"][name] = collapse(raw)
         render(args.output, ensure_bench_venv(), results)
-        say(f"rewrote {args.output}/results.md and chart.png")
+        say(f"rewrote {args.output}/results.md and {data_dir(args.output)}/chart.png")
         return 0
     started = time.monotonic()
     if not IOCGATE.exists():

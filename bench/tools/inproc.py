@@ -4,7 +4,7 @@ beside a bare Starlette app; --profile adds cProfile tables. Needs a running sim
     .venv/bin/iocgate sim --port 18090 &
     taskset -c 0 .venv/bin/python bench/tools/inproc.py http://127.0.0.1:18090 rest-sqlite 3000 [--log] [--profile]
     modes: bare | rest-memory | rest-sqlite | rest-off | mcp-memory | mcp-sqlite
-    PYTHONPATH=bench/.work/proto4/src ... measures a scratch copy (bench/tools/make_proto.py)
+    PYTHONPATH=/tmp/a/src ... measures a changed copy of src/ (bench/README.md)
 
 bare needs bench/.work/summary.json (written by bench/run.py)."""
 

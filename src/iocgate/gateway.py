@@ -40,6 +40,7 @@ __all__ = [
     "bind_app",
     "capability_paths",
     "listen",
+    "load_capabilities",
     "open_gateway",
     "serve_apps",
     "stop_apps",
@@ -226,12 +227,17 @@ def _make_cache(settings: Settings) -> Any:
     )
 
 
-def _make_quota(settings: Settings) -> Any:
-    """The engine's quota (`iocgate.engine.Quota`) for ``--quota``, in the cache's store."""
+def _make_quota(settings: Settings, *, shared: bool = False) -> Any:
+    """The engine's quota (`iocgate.engine.Quota`) for ``--quota``, in the cache's store.
+
+    ``shared``: other processes serve the same key (``serve --workers``), so counters that
+    would live in this process only (``--cache memory``) go to the state directory's file.
+    """
     from iocgate.engine import BudgetQuota, PerClientQuota, half_budget, open_quota, parse_budget
 
+    backend = "sqlite" if shared and settings.cache == "memory" else settings.cache
     quota = open_quota(
-        settings.quota_spec, settings.cache, settings.state_dir, max_wait=settings.quota_wait
+        settings.quota_spec, backend, settings.state_dir, max_wait=settings.quota_wait
     )
     if not settings.tokens or not isinstance(quota, BudgetQuota):
         return quota  # without tokens there are no clients to tell apart; unlimited: no limit
@@ -241,18 +247,28 @@ def _make_quota(settings: Settings) -> Any:
     return PerClientQuota(quota, client_budget, quota.store, max_wait=settings.quota_wait)
 
 
+def load_capabilities(settings: Settings) -> list[Capability]:
+    """The capabilities to serve, checked against each other (a conflict is an error)."""
+    capabilities = [load_capability(path) for path in capability_paths(settings)]
+    conflicts = find_conflicts(capabilities)
+    if conflicts:
+        raise conflicts[0]
+    return capabilities
+
+
 @contextlib.asynccontextmanager
 async def open_gateway(
     settings: Settings,
     plugins: Sequence[Plugin] = DEFAULT_PLUGINS,
     *,
     observer: Observer | None = None,
+    shared_quota: bool = False,
 ) -> AsyncIterator[Gateway]:
-    """Load the capabilities, start the demo simulator if needed, and open the engine."""
-    capabilities = [load_capability(path) for path in capability_paths(settings)]
-    conflicts = find_conflicts(capabilities)
-    if conflicts:
-        raise conflicts[0]
+    """Load the capabilities, start the demo simulator if needed, and open the engine.
+
+    ``shared_quota``: this process is one of several serving the key (see `_make_quota`).
+    """
+    capabilities = load_capabilities(settings)
     if settings.is_demo and not any(binds_api_key(c) for c in capabilities):
         settings = replace(settings, demo=False)  # no capability here for the simulator to serve
     async with contextlib.AsyncExitStack() as stack:
@@ -293,7 +309,7 @@ async def open_gateway(
                 not_found_ttl=settings.not_found_ttl,
                 per_operation=settings.operation_ttls,
             ),
-            quota=_make_quota(settings),
+            quota=_make_quota(settings, shared=shared_quota),
             retry=RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
             observer=observer,
             writes=WritePolicy(

@@ -5,9 +5,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import ipaddress
+import os
+import shutil
 import signal
 import socket
-from dataclasses import replace
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -23,6 +28,7 @@ from iocgate.errors import InvalidArgumentError
 from iocgate.settings import Settings
 
 if TYPE_CHECKING:
+    from iocgate.capability import Capability
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import Gateway
 
@@ -50,17 +56,81 @@ def check_exposure(settings: Settings) -> None:
     )
 
 
-async def _watch_signals(apps: list[Any], stopped: anyio.Event) -> None:
+@dataclass(frozen=True)
+class Listeners:
+    """The listening sockets, bound before anything starts (``None``: no such adapter)."""
+
+    rest: socket.socket | None
+    mcp: socket.socket | None
+
+
+@dataclass(frozen=True)
+class WorkerRole:
+    """This process is worker ``index`` of ``count`` under the supervisor ``parent``."""
+
+    index: int
+    count: int
+    listeners: Listeners
+    parent: int
+    metrics_dir: str
+
+
+#: Under a supervisor, a signal that follows the first this closely is the same stop told
+#: twice (the terminal's Ctrl-C reaches every process of the group, the supervisor forwards it).
+DUPLICATE_SIGNAL_SECONDS = 0.5
+
+
+def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Listeners:
+    """Bind the REST and MCP (http) ports the capabilities expose; a busy port fails here."""
+    from iocgate.gateway import listen
+
+    rest_spec = next((c.rest for c in capabilities if c.rest), None)
+    mcp_spec = next((c.mcp for c in capabilities if c.mcp and c.mcp.transport == "http"), None)
+    if rest_spec is None and mcp_spec is None:
+        raise InvalidArgumentError(
+            "the capability exposes no REST or MCP (http) adapter to serve; "
+            "for an stdio-only MCP adapter run `iocgate stdio`"
+        )
+    host = settings.host
+    rest = mcp = None
+    if rest_spec is not None:
+        rest = listen(
+            host, settings.rest_port if settings.rest_port is not None else rest_spec.port
+        )
+    if mcp_spec is not None:
+        mcp = listen(host, settings.mcp_port if settings.mcp_port is not None else mcp_spec.port)
+    return Listeners(rest, mcp)
+
+
+async def _watch_signals(apps: list[Any], stopped: anyio.Event, *, supervised: bool) -> None:
     from iocgate.gateway import stop_apps
 
+    first = 0.0
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async for received in signals:
-            if stopped.is_set():  # a second signal: stop now
-                stop_apps(apps, force=True)
+            if stopped.is_set():
+                if supervised and time.monotonic() - first < DUPLICATE_SIGNAL_SECONDS:
+                    continue
+                stop_apps(apps, force=True)  # a second signal: stop now
                 return
+            first = time.monotonic()
             stderr(f"received {signal.Signals(received).name}: draining in-flight requests")
             stopped.set()
             stop_apps(apps)
+
+
+async def _watch_parent(parent: int, apps: list[Any], stopped: anyio.Event) -> None:
+    """A worker whose supervisor died (SIGKILL) drains and stops instead of living on."""
+    from iocgate.gateway import stop_apps
+
+    while True:  # no event tells a process that its parent died: look every second
+        await anyio.sleep(1.0)
+        if os.getppid() != parent:
+            break
+    if not stopped.is_set():
+        stderr("the supervisor is gone: draining in-flight requests")
+        stopped.set()
+        stop_apps(apps)
 
 
 def _host_patterns(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -163,41 +233,21 @@ def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
     return _protect(app, settings, gateway.demo is not None)
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
     from iocgate.exposes.metrics import Metrics
-    from iocgate.gateway import (
-        bind_app,
-        listen,
-        open_gateway,
-        print_demo_banner,
-        uses_virustotal,
-    )
+    from iocgate.gateway import bind_app, open_gateway, print_demo_banner, uses_virustotal
 
-    metrics = Metrics()
-    async with open_gateway(settings, observer=metrics) as gateway:
+    shared = {} if role is None else {"shared_dir": role.metrics_dir, "worker": role.index}
+    metrics = Metrics(**shared)  # type: ignore[arg-type]
+    async with open_gateway(settings, observer=metrics, shared_quota=role is not None) as gateway:
         output.SECRETS[:] = gateway.engine.secrets
-        rest_spec = next((c.rest for c in gateway.capabilities if c.rest), None)
-        mcp_spec = next(
-            (c.mcp for c in gateway.capabilities if c.mcp and c.mcp.transport == "http"), None
-        )
-        if rest_spec is None and mcp_spec is None:
-            raise InvalidArgumentError(
-                "the capability exposes no REST or MCP (http) adapter to serve; "
-                "for an stdio-only MCP adapter run `iocgate stdio`"
-            )
-        host, drain = settings.host, settings.drain_seconds
-        url_host = f"[{host}]" if ":" in host else host
         # Both ports are bound before anything starts: a busy port fails at once, and MCP
         # clients wait in the listen backlog while REST already answers.
-        rest_sock = mcp_sock = None
-        if rest_spec is not None:
-            rest_sock = listen(
-                host, settings.rest_port if settings.rest_port is not None else rest_spec.port
-            )
-        if mcp_spec is not None:
-            mcp_sock = listen(
-                host, settings.mcp_port if settings.mcp_port is not None else mcp_spec.port
-            )
+        listeners = role.listeners if role else bind_listeners(settings, gateway.capabilities)
+        rest_sock, mcp_sock = listeners.rest, listeners.mcp
+        host, drain = settings.host, settings.drain_seconds
+        url_host = f"[{host}]" if ":" in host else host
+        announce = role is None or role.index == 0  # one banner for all workers
         apps: list[Any] = []
         urls: list[str] = []
         rest_url = None
@@ -210,13 +260,15 @@ async def _serve(settings: Settings) -> None:
             urls.append(f"MCP      http://{url_host}:{mcp_sock.getsockname()[1]}/mcp")
         # Said as soon as the ports are bound, before any access line (#17): a log read from a
         # file or a journal must start by saying what answers there.
-        if gateway.demo is not None:
+        if announce and gateway.demo is not None:
             print_demo_banner(gateway, urls)
-        else:
+        elif announce:
             stderr("iocgate serving:\n" + "\n".join(f"  {u}" for u in urls))
         stopped = anyio.Event()
         async with anyio.create_task_group() as group:
-            group.start_soon(_watch_signals, apps, stopped)
+            group.start_soon(lambda: _watch_signals(apps, stopped, supervised=role is not None))
+            if role is not None:
+                group.start_soon(_watch_parent, role.parent, apps, stopped)
             async with anyio.create_task_group() as servers:
                 if rest_sock is not None:
                     app = _rest_app(gateway, settings, metrics)
@@ -240,10 +292,44 @@ async def _serve(settings: Settings) -> None:
                     apps.append(served)
                     assert served.server is not None
                     servers.start_soon(served.server.serve, [served.sock])
-                elif mcp_sock is not None:
+                elif mcp_sock is not None and role is None:
                     mcp_sock.close()  # stopped before MCP was up: nothing will serve it
             group.cancel_scope.cancel()
-        stderr("iocgate stopped")
+        stderr("iocgate stopped" if role is None else f"worker {role.index} stopped")
+
+
+def _run(settings: Settings, role: WorkerRole | None = None) -> int:
+    # uvicorn picks uvloop only in Server.run(); served from anyio.run it must be asked for.
+    uvloop = importlib.util.find_spec("uvloop") is not None
+    anyio.run(_serve, settings, role, backend_options={"use_uvloop": uvloop})
+    return 0
+
+
+def _serve_workers(settings: Settings, count: int) -> int:
+    """Bind the ports here, then fork ``count`` workers that serve them (cli/workers.py)."""
+    from iocgate.cli.workers import Supervisor
+    from iocgate.gateway import load_capabilities
+
+    listeners = bind_listeners(settings, load_capabilities(settings))
+    metrics_dir = tempfile.mkdtemp(prefix="iocgate-metrics-")
+    parent = os.getpid()
+
+    @handle_errors
+    def work(index: int) -> int:
+        return _run(settings, WorkerRole(index, count, listeners, parent, metrics_dir))
+
+    def forget(pid: int) -> None:
+        from iocgate.exposes.metrics import Metrics
+
+        Metrics.forget_process(metrics_dir, pid)
+
+    try:
+        return Supervisor(count, work, on_exit=forget).run()
+    finally:
+        for sock in (listeners.rest, listeners.mcp):
+            if sock is not None:
+                sock.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @click.command("serve")
@@ -293,8 +379,17 @@ async def _serve(settings: Settings) -> None:
     help="A reverse proxy whose X-Forwarded-For/-Proto and Host are believed (repeatable; "
     "default: none, so links never follow what a client sends).",
 )
+@click.option(
+    "--workers",
+    default="1",
+    show_default=True,
+    envvar="IOCGATE_WORKERS",
+    metavar="N|auto",
+    help="Processes serving the same ports (auto: one per core); they share the cache file, "
+    "the artefact store and one quota budget (env IOCGATE_WORKERS).",
+)
 @handle_errors
-def serve(capabilities: tuple[Path, ...], **flags: Any) -> None:
+def serve(capabilities: tuple[Path, ...], workers: str, **flags: Any) -> None:
     """Serve CAPABILITY files (default: the embedded VirusTotal file-behaviours capability).
 
     Starts every adapter the capability exposes: the REST API (port 8080: /v1/..., /docs,
@@ -302,7 +397,8 @@ def serve(capabilities: tuple[Path, ...], **flags: Any) -> None:
     http://127.0.0.1:9090/mcp). Without VIRUSTOTAL_API_KEY, capabilities that bind it (the
     embedded one does) run in demo mode against the built-in VirusTotal simulator, which
     stderr and an X-Iocgate-Demo header say; other capabilities call their own upstream.
-    SIGTERM drains in-flight requests (30 s at most), then exits 0.
+    SIGTERM drains in-flight requests (30 s at most), then exits 0. --workers N forks N
+    processes on the same ports (docs/operations.md).
 
     \b
     Examples:
@@ -310,10 +406,17 @@ def serve(capabilities: tuple[Path, ...], **flags: Any) -> None:
       VIRUSTOTAL_API_KEY=... iocgate serve --quota public
       iocgate serve --upstream http://127.0.0.1:8090/api/v3
       IOCGATE_TOKENS=s3cret iocgate serve --host 0.0.0.0
+      iocgate serve --workers auto                    # one process per core
     """
+    from iocgate.cli.workers import parse_workers
+
+    count = parse_workers(workers)
     settings = settings_from(capabilities, **flags)
     setup_logging(settings.log_level, settings.log_format)
     check_exposure(settings)
-    # uvicorn picks uvloop only in Server.run(); served from anyio.run it must be asked for.
-    uvloop = importlib.util.find_spec("uvloop") is not None
-    anyio.run(_serve, settings, backend_options={"use_uvloop": uvloop})
+    if count == 1:
+        _run(settings)
+        return
+    status = _serve_workers(settings, count)
+    if status:
+        raise SystemExit(status)

@@ -2,12 +2,27 @@
 
 No label ever carries a hash, a sandbox id, a token or the key: only the adapter, the
 operation's name from the capability, status codes and cache outcomes.
+
+Under ``serve --workers N`` every worker writes its samples to files in a directory the
+supervisor shares (prometheus-client's multiprocess mode), and any worker's /metrics shows the
+sum over all workers, dead ones included; ``iocgate_worker_requests_total{worker="i"}`` tells
+the workers apart.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    values,
+)
 from prometheus_client.exposition import generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,9 +35,18 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 
 
 class Metrics:
-    """One registry per gateway; implements the engine's `Observer` protocol."""
+    """One registry per gateway; implements the engine's `Observer` protocol.
 
-    def __init__(self) -> None:
+    ``shared_dir`` and ``worker``: this process is worker ``worker`` of several whose samples
+    meet in ``shared_dir`` (a directory no other program uses, empty when the first starts).
+    """
+
+    def __init__(self, *, shared_dir: str | None = None, worker: int | None = None) -> None:
+        self.shared_dir = shared_dir
+        if shared_dir is not None:
+            # Samples go to files in shared_dir (named by pid) instead of this process's memory.
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared_dir
+            values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter(
@@ -39,7 +63,11 @@ class Metrics:
             registry=r,
         )
         self.in_flight = Gauge(
-            "iocgate_requests_in_flight", "Invocations being answered.", ["adapter"], registry=r
+            "iocgate_requests_in_flight",
+            "Invocations being answered.",
+            ["adapter"],
+            registry=r,
+            multiprocess_mode="livesum",
         )
         self.upstream = Counter(
             "iocgate_upstream_requests_total",
@@ -65,9 +93,17 @@ class Metrics:
             "Upstream calls left in each quota window (absent when unlimited).",
             ["window"],
             registry=r,
+            multiprocess_mode="mostrecent",  # one budget for all workers: the latest word
         )
         self.quota_used = Counter(
             "iocgate_quota_used_total", "Quota units spent on upstream calls.", registry=r
+        )
+        self.worker = None if worker is None else str(worker)
+        self.worker_requests = Counter(
+            "iocgate_worker_requests_total",
+            "Invocations answered, by worker (serve --workers).",
+            ["worker"],
+            registry=r if worker is not None else None,
         )
 
     # Observer protocol -------------------------------------------------------------------
@@ -82,6 +118,8 @@ class Metrics:
         self.latency.labels(adapter, operation).observe(seconds)
         if cache in ("HIT", "MISS"):
             self.cache.labels(operation, cache.lower()).inc()
+        if self.worker is not None:
+            self.worker_requests.labels(self.worker).inc()
 
     def upstream_call(self, operation: str, status: int, seconds: float) -> None:
         self.upstream.labels(operation, str(status)).inc()
@@ -101,8 +139,23 @@ class Metrics:
                 self.quota_remaining.labels(window).set(value)
 
     # Exposition ----------------------------------------------------------------------------
+    def exposition(self) -> bytes:
+        """The text format: this process's registry, or every worker's samples summed."""
+        if self.shared_dir is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.shared_dir)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+
+    @staticmethod
+    def forget_process(shared_dir: str, pid: int) -> None:
+        """A worker ended: its live gauges (in flight) leave the sums; its counters stay."""
+        from prometheus_client.multiprocess import mark_process_dead
+
+        mark_process_dead(pid, shared_dir)  # type: ignore[no-untyped-call]
+
     def route(self, path: str = "/metrics") -> Route:
         async def metrics(request: Request) -> Response:
-            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+            return Response(self.exposition(), media_type=CONTENT_TYPE_LATEST)
 
         return Route(path, metrics, methods=["GET"])
