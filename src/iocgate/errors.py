@@ -15,6 +15,8 @@ out (REST, MCP, CLI) renders the same error the same way::
     ├── PayloadTooLargeError          413
     ├── QuotaExceededError            429 (retry_after)
     ├── UpstreamUnavailableError      502
+    ├── UpstreamAuthenticationError   502 (the upstream's token endpoint refused; not retried)
+    ├── UpstreamFormatError           502 (a body that does not parse as its declared format)
     ├── TransientError                503
     ├── DeadlineExceededError         504
     └── UpstreamTimeoutError          504
@@ -40,6 +42,8 @@ __all__ = [
     "PayloadTooLargeError",
     "QuotaExceededError",
     "TransientError",
+    "UpstreamAuthenticationError",
+    "UpstreamFormatError",
     "UpstreamTimeoutError",
     "UpstreamUnavailableError",
     "WrongCredentialsError",
@@ -136,6 +140,20 @@ class QuotaExceededError(IocgateError):
 
 class UpstreamUnavailableError(IocgateError):
     code = "UpstreamUnavailableError"
+    status = 502
+
+
+class UpstreamAuthenticationError(IocgateError):
+    """iocgate could not authenticate to the upstream (its token endpoint refused the client)."""
+
+    code = "UpstreamAuthenticationError"
+    status = 502
+
+
+class UpstreamFormatError(IocgateError):
+    """The upstream answered a body that does not parse as the operation's outputRawFormat."""
+
+    code = "UpstreamFormatError"
     status = 502
 
 

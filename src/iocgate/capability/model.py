@@ -33,13 +33,21 @@ class Binding(SpecModel):
 
 
 class Authentication(SpecModel):
-    type: Literal["apikey", "bearer", "basic", "digest"]
+    type: Literal["apikey", "bearer", "basic", "digest", "oauth2"]
     key: str | None = None
     value: str | None = None
     placement: Literal["header", "query"] = "header"
     token: str | None = None
     username: str | None = None
     password: str | None = None
+    # oauth2 on a consumed API: the client credentials grant (naftiko/ikanos #260). The schema
+    # names tokenEndpoint, scopes, audience and resource; clientId and clientSecret are ours.
+    tokenEndpoint: str | None = None
+    clientId: str | None = None
+    clientSecret: str | None = None
+    scopes: list[str] = []
+    audience: str | None = None
+    resource: str | None = None
 
 
 ParameterLocation = Literal["path", "query", "header", "body", "cookie", "environment"]

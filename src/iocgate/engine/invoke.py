@@ -26,6 +26,7 @@ from iocgate.engine.quota import Quota, UnlimitedQuota
 from iocgate.engine.request import (
     UpstreamRequest,
     build_upstream_request,
+    check_authentication,
     coerce_arguments,
     new_request_id,
     redact,
@@ -115,7 +116,8 @@ class Engine:
         self._flight: SingleFlight[Fetched] = SingleFlight()
         self._owner: dict[str, LoadedCapability] = {}
         for loaded in self.capabilities:
-            for name in loaded.capability.operations:
+            for name, operation in loaded.capability.operations.items():
+                check_authentication(operation)  # at start-up, not on the first call
                 self._owner[name] = loaded
         self.secrets = [s for loaded in self.capabilities for s in loaded.binds.secrets]
 

@@ -3,6 +3,7 @@
 ``build_upstream_request`` turns (operation, arguments, binds) into an `UpstreamRequest`: path
 segments percent-encoded, query parameters only when given, authentication placed. The cache
 key, log lines and the retry loop all consume that object; none of them sees the secret.
+Digest and OAuth2 credentials travel on the request too, for `engine/auth.py` to use on send.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from iocgate.capability import BindValues, Operation, render_path, render_text
-from iocgate.errors import InvalidArgumentError
+from iocgate.engine.auth import ClientCredentials, DigestCredentials, OutboundAuth
+from iocgate.errors import CapabilityError, InvalidArgumentError
 
 __all__ = [
     "UpstreamRequest",
     "build_upstream_request",
+    "check_authentication",
     "coerce_arguments",
     "new_request_id",
     "redact",
@@ -64,6 +67,7 @@ class UpstreamRequest:
     operation: str = ""
     secret_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     secret_query: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    auth: OutboundAuth | None = field(default=None, repr=False)  # digest or oauth2, run on send
 
     @property
     def cache_key(self) -> str:
@@ -152,25 +156,68 @@ def coerce_arguments(operation: Operation, arguments: Mapping[str, object]) -> d
     return values
 
 
-def _auth(
-    operation: Operation, binds: BindValues
-) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+Placed = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], OutboundAuth | None]
+
+
+def check_authentication(operation: Operation) -> None:
+    """Refuse, before any call, a consumed authentication the engine cannot carry out."""
+    auth = operation.authentication
+    if auth is None or auth.type != "oauth2":
+        return
+    missing = [name for name in ("tokenEndpoint", "clientId") if not getattr(auth, name)]
+    if missing:
+        raise CapabilityError(
+            f"oauth2 authentication of the consumed API {operation.namespace!r} needs "
+            f"{' and '.join(missing)}: iocgate gets its access token with the client "
+            "credentials grant (tokenEndpoint, clientId, clientSecret, optional scopes)",
+            field=f"consumes.{operation.namespace}.authentication",
+        )
+
+
+def _auth(operation: Operation, binds: BindValues) -> Placed:
+    """Credential headers, credential query parameters, and a handshake to run on send."""
     auth = operation.authentication
     if auth is None:
-        return (), ()
+        return (), (), None
     if auth.type == "apikey":
+        # Any header name goes, Authorization included (naftiko/ikanos #698).
         name = auth.key or "x-apikey"
         value = render_text(auth.value or "", binds)
         if auth.placement == "query":
-            return (), ((name, value),)
-        return ((name, value),), ()
+            return (), ((name, value),), None
+        return ((name, value),), (), None
     if auth.type == "bearer":
         token = render_text(auth.token or auth.value or "", binds)
-        return (("Authorization", f"Bearer {token}"),), ()
+        return (("Authorization", f"Bearer {token}"),), (), None
+    if auth.type == "oauth2":
+        return (), (), _client_credentials(operation, binds)
+    # A missing password is the empty one, as `user:` (naftiko/ikanos #699).
     user = render_text(auth.username or "", binds)
     password = render_text(auth.password or "", binds)
+    if auth.type == "digest":
+        if ":" in user:
+            raise CapabilityError(
+                f"the digest username of {operation.namespace!r} contains ':', which "
+                "HTTP authentication cannot carry (RFC 7616 §3.4)",
+                field=f"consumes.{operation.namespace}.authentication.username",
+            )
+        return (), (), DigestCredentials(user, password)
     basic = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return (("Authorization", f"Basic {basic}"),), ()
+    return (("Authorization", f"Basic {basic}"),), (), None
+
+
+def _client_credentials(operation: Operation, binds: BindValues) -> ClientCredentials:
+    check_authentication(operation)
+    auth = operation.authentication
+    assert auth is not None
+    return ClientCredentials(
+        token_endpoint=render_text(auth.tokenEndpoint or "", binds),
+        client_id=render_text(auth.clientId or "", binds),
+        client_secret=render_text(auth.clientSecret or "", binds),
+        scopes=tuple(render_text(scope, binds) for scope in auth.scopes),
+        audience=render_text(auth.audience, binds) if auth.audience else None,
+        resource=render_text(auth.resource, binds) if auth.resource else None,
+    )
 
 
 def build_upstream_request(
@@ -195,7 +242,7 @@ def build_upstream_request(
     if "body" in by_location:
         body = json.dumps(_json_body(operation, by_location["body"]), separators=(",", ":"))
         headers.append(("Content-Type", "application/json"))
-    secret_headers, secret_query = _auth(operation, binds)
+    secret_headers, secret_query, auth = _auth(operation, binds)
     return UpstreamRequest(
         method=operation.method,
         url=url,
@@ -204,6 +251,7 @@ def build_upstream_request(
         operation=operation.qualified_name,
         secret_headers=secret_headers,
         secret_query=secret_query,
+        auth=auth,
     )
 
 

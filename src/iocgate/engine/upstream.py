@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import aiohttp
 import httpx
 import yarl
 
 from iocgate import __version__
+from iocgate.engine.auth import Authenticator, ClientCredentials, OutboundAuth
 from iocgate.engine.request import UpstreamRequest
 from iocgate.errors import UpstreamTimeoutError, UpstreamUnavailableError
 
@@ -26,6 +27,7 @@ __all__ = ["UpstreamClient", "UpstreamResponse", "UpstreamSettings"]
 
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
+MAX_TOKEN_ANSWER = 64 * 1024  # an OAuth2 token answer is a few hundred bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ class UpstreamClient:
         self._transport = transport
         self._session: aiohttp.ClientSession | None = None
         self._httpx: httpx.AsyncClient | None = None
+        self.auth = Authenticator()
 
     def _aiohttp(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -130,33 +133,90 @@ class UpstreamClient:
             self._httpx = None
 
     async def _send_once(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        auth: OutboundAuth | None = None,
     ) -> UpstreamResponse:
+        scheme, host, port = _origin(url)
+        origin = f"{scheme}://{host}:{port}"
         if self._transport is not None:
             client = self._injected()
             built = client.build_request(method, url, headers=headers, content=body)
-            return await client.send(built, stream=True)
+            digest = self.auth.httpx_auth(auth, origin)
+            if digest is None:
+                return await client.send(built, stream=True)
+            return await client.send(built, stream=True, auth=digest)
+        middleware = self.auth.middleware(auth, origin)
         raw = await self._aiohttp().request(
             method,
             yarl.URL(url, encoded=True),  # sent as built: yarl would resolve a ".." segment
             headers=headers,
             data=body,
             allow_redirects=False,  # followed by hand so the key never leaves the upstream
+            middlewares=(middleware,) if middleware is not None else None,
         )
         return _AiohttpResponse(raw)
+
+    async def post_form(
+        self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> tuple[int, bytes]:
+        """POST a form (an OAuth2 token request) and read the small answer whole."""
+        sent = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+            **headers,
+        }
+        try:
+            response = await self._send_once("POST", url, sent, urlencode(form).encode())
+            body = bytearray()
+            try:
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_TOKEN_ANSWER:
+                        break
+            finally:
+                await response.aclose()
+        except (TimeoutError, httpx.TimeoutException):
+            raise UpstreamTimeoutError(
+                f"the token endpoint {url} did not answer in time "
+                f"(connect {self.settings.connect_timeout}s, read {self.settings.read_timeout}s)"
+            ) from None
+        except (aiohttp.ClientError, httpx.TransportError) as exc:
+            raise UpstreamUnavailableError(
+                f"cannot reach the token endpoint {url}: {type(exc).__name__}"
+            ) from None
+        return response.status_code, bytes(body[:MAX_TOKEN_ANSWER])
 
     async def send(self, request: UpstreamRequest) -> UpstreamResponse:
         """Send and return the response with its body not yet read (the caller reads or streams).
 
-        Redirects are followed here: to another host the credential is not sent.
+        Redirects are followed here: to another host the credential is not sent. An OAuth2
+        token the upstream refuses (revoked, or expired early) is replaced once.
         """
         url = request.send_url()
         headers = request.send_headers()
-        method, body = request.method, request.body
+        method, body, auth = request.method, request.body, request.auth
+        bearer = await self.auth.bearer(auth, self.post_form)
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {bearer[0]}"
         upstream_origin = _origin(request.url)
         try:
             for _ in range(MAX_REDIRECTS + 1):
-                response = await self._send_once(method, url, headers, body)
+                response = await self._send_once(method, url, headers, body, auth)
+                if response.status_code == 401 and bearer is not None and bearer[1]:
+                    # A held token the upstream refuses was revoked or expired early: replace
+                    # it once. A token just issued is not asked for again.
+                    assert isinstance(auth, ClientCredentials)
+                    await response.aclose()
+                    self.auth.tokens.invalidate(auth, bearer[0])
+                    bearer = await self.auth.bearer(auth, self.post_form)
+                    assert bearer is not None
+                    headers["Authorization"] = f"Bearer {bearer[0]}"
+                    bearer = None
+                    response = await self._send_once(method, url, headers, body, auth)
                 if response.status_code not in (301, 302, 303, 307, 308):
                     return response
                 location = response.headers.get("location")
@@ -166,6 +226,7 @@ class UpstreamClient:
                 url = urljoin(url, location)
                 if _origin(url) != upstream_origin:
                     headers = dict(request.headers)  # the credential stays with the upstream
+                    auth = bearer = None
                 if response.status_code == 303 or (
                     response.status_code in (301, 302) and method == "POST"
                 ):
