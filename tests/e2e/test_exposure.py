@@ -109,6 +109,8 @@ def test_every_entry_point_charges_the_callers_budget_and_no_one_elses(tmp_path:
                     base + p, headers={"Authorization": f"Bearer {t}"}, timeout=60
                 )
             for tool in listing:
+                if not tool.get("annotations", {}).get("readOnlyHint", True):
+                    continue  # writes are refused without --allow-writes: nothing upstream
                 wanted = {k: arguments[k] for k in tool["inputSchema"].get("required", [])}
                 calls["MCP " + tool["name"]] = lambda t, n=tool["name"], a=wanted: mcp_call(
                     mcp_url, n, a, Authorization=f"Bearer {t}"
