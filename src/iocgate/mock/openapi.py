@@ -115,7 +115,12 @@ def _read_service(path: Path) -> MockService:
         document = yaml.load(text, Loader=_StringTimestampLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise MockSpecError(f"{path}: not YAML or JSON ({error})") from None
-    if not isinstance(document, dict) or not ("openapi" in document or "swagger" in document):
+    if isinstance(document, dict) and "swagger" in document:
+        raise MockSpecError(
+            f"{path}: Swagger {document['swagger']} is not supported; convert it to OpenAPI 3 "
+            "(its named examples are what the mock serves)"
+        )
+    if not isinstance(document, dict) or "openapi" not in document:
         raise MockSpecError(f"{path}: not an OpenAPI document (no `openapi` key)")
     info = document.get("info")
     if not isinstance(info, dict) or not info.get("title") or info.get("version") is None:

@@ -1,0 +1,71 @@
+"""Reading OpenAPI files for the mock: what cannot be mocked is named with the file and the node."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from iocgate.mock import MockSpecError, create_app, load_services
+
+HEAD = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\n"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_two_files_with_the_same_title_and_version_are_refused(tmp_path: Path) -> None:
+    first = _write(tmp_path, "a.yaml", HEAD + "paths: {}\n")
+    second = _write(tmp_path, "b.yaml", HEAD + "paths: {}\n")
+    with pytest.raises(MockSpecError, match=r"b\.yaml: service 't' version '1' is already served"):
+        load_services([first, second])
+
+
+def test_swagger_2_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    spec = _write(tmp_path, "s.yaml", "swagger: '2.0'\ninfo: {title: t, version: '1'}\n")
+    with pytest.raises(MockSpecError, match="convert it to OpenAPI 3"):
+        load_services([spec])
+
+
+def test_a_reference_to_another_file_is_named(tmp_path: Path) -> None:
+    spec = _write(
+        tmp_path,
+        "r.yaml",
+        HEAD + "paths:\n  /a:\n    get:\n      responses: {$ref: 'other.yaml#/responses'}\n",
+    )
+    with pytest.raises(MockSpecError, match=r"paths\./a\.get\.responses: only local references"):
+        load_services([spec])
+
+
+def test_fallback_rules_that_are_not_json_are_named(tmp_path: Path) -> None:
+    spec = _write(
+        tmp_path,
+        "f.yaml",
+        HEAD + "paths:\n  /a:\n    get:\n"
+        "      x-microcks-operation: {dispatcher: FALLBACK, dispatcherRules: 'status'}\n"
+        "      responses: {'200': {description: ok}}\n",
+    )
+    with pytest.raises(MockSpecError, match="FALLBACK rules must be JSON"):
+        load_services([spec])
+
+
+@pytest.mark.anyio
+async def test_a_script_that_is_not_a_literal_return_explains_the_400(tmp_path: Path) -> None:
+    spec = _write(
+        tmp_path,
+        "g.yaml",
+        HEAD + "paths:\n  /a:\n    post:\n"
+        "      x-microcks-operation:\n        dispatcher: SCRIPT\n"
+        "        dispatcherRules: \"def x = 1; return 'ok'\"\n"
+        "      responses:\n        '200':\n          description: ok\n"
+        "          content: {application/json: {examples: {ok: {value: {done: true}}}}}\n",
+    )
+    app = create_app(load_services([spec]))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as c:
+        response = await c.post("/rest/t/1/a")
+    assert response.status_code == 400
+    assert "runs no scripts" in response.json()["error"]["message"]
