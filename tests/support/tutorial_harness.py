@@ -148,7 +148,7 @@ def serving(
     env: Mapping[str, str],
     *,
     extra: tuple[str, ...] = (),
-    timeout: float = 30.0,
+    timeout: float = 60.0,
 ) -> Iterator[Served]:
     """`iocgate serve FILE` on free ports (MCP and REST port 0), run from the file's directory."""
     stderr = capability.with_suffix(capability.suffix + ".stderr")

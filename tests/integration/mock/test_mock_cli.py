@@ -68,3 +68,16 @@ def test_an_unsupported_dispatcher_is_named_with_the_supported_ones(tmp_path: Pa
         result.stderr
     )
     assert "URI_PARTS" in result.stderr
+
+
+def test_the_command_group_lists_mock(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "iocgate", "--help"],
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "mock" in result.stdout
+    assert "Mock OpenAPI files offline from their examples" in result.stdout

@@ -69,3 +69,23 @@ async def test_a_script_that_is_not_a_literal_return_explains_the_400(tmp_path: 
         response = await c.post("/rest/t/1/a")
     assert response.status_code == 400
     assert "runs no scripts" in response.json()["error"]["message"]
+
+
+@pytest.mark.anyio
+async def test_accept_picks_the_media_type_of_a_same_named_example(tmp_path: Path) -> None:
+    spec = _write(
+        tmp_path,
+        "m.yaml",
+        HEAD + "paths:\n  /a:\n    get:\n      responses:\n        '200':\n"
+        "          description: ok\n          content:\n"
+        "            application/json: {examples: {one: {value: {n: 1}}}}\n"
+        "            application/xml: {examples: {one: {value: '<n>1</n>'}}}\n",
+    )
+    app = create_app(load_services([spec]))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as c:
+        xml = await c.get("/rest/t/1/a", headers={"accept": "application/xml"})
+        json_answer = await c.get("/rest/t/1/a", headers={"accept": "application/json"})
+        anything = await c.get("/rest/t/1/a")
+    assert xml.text == "<n>1</n>"
+    assert json_answer.json() == {"n": 1}
+    assert anything.json() == {"n": 1}  # the first declared when the client does not say
