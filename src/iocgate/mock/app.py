@@ -47,7 +47,7 @@ def create_app(services: Sequence[MockService]) -> Starlette:
                 404,
                 f"no mocked service {name!r} version {version!r}; served: {known}",
             )
-        resource = "/" + request.path_params["rest"]
+        resource = "/" + request.path_params.get("rest", "")
         operation = _operation(service, request.method, resource)
         if operation is None:
             return _no_operation(service, request.method, resource)

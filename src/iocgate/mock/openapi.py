@@ -183,6 +183,14 @@ class _Reader:
             location: _examples_by_name(p for p in parameters if p.get("in") == location)
             for location in ("path", "query", "header")
         }
+        # A request body example names a request as much as a parameter example does.
+        body_names = {
+            str(name)
+            for media in ((node.get("requestBody") or {}).get("content") or {}).values()
+            if isinstance(media, dict)
+            for name in (media.get("examples") or {})
+        }
+        by_location["body"] = {name: {} for name in body_names}
         dispatcher, rules, fallback = self._dispatcher(path, node, parameters, where)
         script_name, script_problem = _script_name(dispatcher, rules)
         exchanges = tuple(self._exchanges(node, where, dispatcher, rules, by_location))

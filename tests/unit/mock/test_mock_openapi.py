@@ -89,3 +89,27 @@ async def test_accept_picks_the_media_type_of_a_same_named_example(tmp_path: Pat
     assert xml.text == "<n>1</n>"
     assert json_answer.json() == {"n": 1}
     assert anything.json() == {"n": 1}  # the first declared when the client does not say
+
+
+@pytest.mark.anyio
+async def test_the_service_root_and_a_no_content_ref_named_by_a_request_body(
+    tmp_path: Path,
+) -> None:
+    spec = _write(
+        tmp_path,
+        "n.yaml",
+        HEAD + "paths:\n  /:\n    get:\n      responses:\n        '200':\n"
+        "          description: ok\n"
+        "          content: {application/json: {examples: {root: {value: {up: true}}}}}\n"
+        "    put:\n"
+        "      x-microcks-operation: {dispatcher: SCRIPT, dispatcherRules: return 'saved'}\n"
+        "      requestBody:\n"
+        "        content: {application/json: {examples: {saved: {value: {}}}}}\n"
+        "      responses:\n        '204': {description: saved, x-microcks-refs: [saved]}\n",
+    )
+    app = create_app(load_services([spec]))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m") as c:
+        root = await c.get("/rest/t/1")
+        saved = await c.put("/rest/t/1/", json={})
+    assert root.json() == {"up": True}
+    assert saved.status_code == 204
