@@ -53,6 +53,8 @@ def mock(openapi_files: tuple[Path, ...], host: str, port: int, as_json: bool) -
           URI_PARTS   path parameters named in dispatcherRules ("imo && port") -> /imo=X
           URI_PARAMS  query parameters named in dispatcherRules                 -> ?status=Y
           URI_ELEMENTS both; QUERY_HEADER request headers
+          JSON_BODY   {"exp": "/json/pointer", "operator": "equals", "cases": {...}}:
+                      equals, regexp, range ("[1;10]"), size, presence (found/missing)
           FALLBACK    {"dispatcher": D, "dispatcherRules": R, "fallback": "example-name"}:
                       dispatch with D, answer the fallback example when nothing matches
           SCRIPT      only the literal form  return 'example-name'  (no script is run)

@@ -59,12 +59,12 @@ def test_an_unsupported_dispatcher_is_named_with_the_supported_ones(tmp_path: Pa
     spec = tmp_path / "api.yaml"
     spec.write_text(
         "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n"
-        "      x-microcks-operation: {dispatcher: JSON_BODY, dispatcherRules: '{}'}\n"
+        "      x-microcks-operation: {dispatcher: JS, dispatcherRules: 'return 1'}\n"
         "      responses: {'200': {description: ok}}\n"
     )
     result = _mock(str(spec), "--port", "0", tmp_path=tmp_path)
     assert result.returncode == 1
-    assert "paths./a.get.x-microcks-operation: dispatcher 'JSON_BODY' is not supported" in (
+    assert "paths./a.get.x-microcks-operation: dispatcher 'JS' is not supported" in (
         result.stderr
     )
     assert "URI_PARTS" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -113,3 +114,40 @@ async def test_the_service_root_and_a_no_content_ref_named_by_a_request_body(
         saved = await c.put("/rest/t/1/", json={})
     assert root.json() == {"up": True}
     assert saved.status_code == 204
+
+
+def _rule(operator: str, cases: str) -> str:
+    return f'{{"exp": "/n", "operator": "{operator}", "cases": {cases}}}'
+
+
+@pytest.mark.parametrize(
+    ("rules", "body", "expected"),
+    [
+        (_rule("range", '{"[0;10[": "small", "[10;100]": "big", "default": "odd"}'), 10, "big"),
+        (_rule("range", '{"]0;10]": "small", "default": "odd"}'), 0, "odd"),
+        (_rule("regexp", '{"^A.*": "a", "default": "other"}'), "Alpha", "a"),
+        (_rule("size", '{"[2;3]": "pair", "default": "other"}'), [1, 2], "pair"),
+        (_rule("presence", '{"found": "yes", "missing": "no"}'), None, "yes"),
+    ],
+)
+def test_json_body_operators_choose_like_microcks(rules: str, body: object, expected: str) -> None:
+    from iocgate.mock.json_body import BodyRule, parse_body_rule
+
+    rule = parse_body_rule(rules)
+    assert isinstance(rule, BodyRule)
+    assert rule.example_for(json.dumps({"n": body})) == expected
+    if rule.operator == "presence":
+        assert rule.example_for("{}") == "no"
+
+
+def test_a_json_body_rule_with_a_bad_regular_expression_is_named(tmp_path: Path) -> None:
+    rules = _rule("regexp", '{"(": "x"}').replace('"', '\\"')
+    spec = _write(
+        tmp_path,
+        "j.yaml",
+        HEAD + "paths:\n  /a:\n    post:\n      x-microcks-operation:\n"
+        f'        dispatcher: JSON_BODY\n        dispatcherRules: "{rules}"\n'
+        "      responses: {'200': {description: ok}}\n",
+    )
+    with pytest.raises(MockSpecError, match="is not a regular expression"):
+        load_services([spec])
