@@ -64,9 +64,7 @@ def test_an_unsupported_dispatcher_is_named_with_the_supported_ones(tmp_path: Pa
     )
     result = _mock(str(spec), "--port", "0", tmp_path=tmp_path)
     assert result.returncode == 1
-    assert "paths./a.get.x-microcks-operation: dispatcher 'JS' is not supported" in (
-        result.stderr
-    )
+    assert "paths./a.get.x-microcks-operation: dispatcher 'JS' is not supported" in result.stderr
     assert "URI_PARTS" in result.stderr
 
 
