@@ -35,10 +35,13 @@ __all__ = [
     "TODAY",
     "Case",
     "McpCall",
+    "Outcome",
     "Served",
     "check",
     "load_cases",
+    "main",
     "prepare_tutorial",
+    "run_all",
     "run_case",
     "serving",
 ]
@@ -145,7 +148,7 @@ def serving(
     env: Mapping[str, str],
     *,
     extra: tuple[str, ...] = (),
-    timeout: float = 30.0,
+    timeout: float = 60.0,
 ) -> Iterator[Served]:
     """`iocgate serve FILE` on free ports (MCP and REST port 0), run from the file's directory."""
     stderr = capability.with_suffix(capability.suffix + ".stderr")
@@ -235,10 +238,100 @@ def _as_jq_input(text: str) -> Any:
 
 
 def check(data: Any, rules: tuple[str, ...]) -> list[str]:
-    """The rules that fail under `jq -e` (the last output must be neither false nor null)."""
+    """The rules that fail under `jq -e`: an error, no output, or a last output false or null."""
     failed = []
     for rule in rules:
-        outputs = jq.compile(rule).input_value(data).all()
+        try:
+            outputs = jq.compile(rule).input_value(data).all()
+        except ValueError:  # a jq runtime error, e.g. indexing an object with a number
+            outputs = []
         if not outputs or outputs[-1] in (False, None):
             failed.append(rule)
     return failed
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One case's verdict: passed, or the first thing that went wrong."""
+
+    case: Case
+    passed: bool
+    reason: str = ""
+
+
+def run_all(
+    cases: list[Case], directory: Path, env: Mapping[str, str], mcp: McpCall, token: str
+) -> list[Outcome]:
+    """Run every case, one `iocgate serve` per capability file (kept for that file's cases)."""
+    outcomes: list[Outcome] = []
+    with contextlib.ExitStack() as stack:
+        started: dict[str, Served | str] = {}
+        for case in cases:
+            if case.file not in started:
+                try:
+                    started[case.file] = stack.enter_context(
+                        serving(directory / case.file, env, extra=("--allow-writes",))
+                    )
+                except RuntimeError as error:
+                    started[case.file] = "serve: " + str(error).splitlines()[-1].strip()
+            served = started[case.file]
+            if isinstance(served, str):
+                outcomes.append(Outcome(case, False, served))
+                continue
+            try:
+                data = run_case(case, served, mcp, token)
+            except (AssertionError, KeyError, httpx.HTTPError) as error:
+                outcomes.append(Outcome(case, False, f"{type(error).__name__}: {error}"[:300]))
+                continue
+            failed = check(data, case.rules)
+            reason = f"rules failed: {failed}; answer {json.dumps(data)[:200]}" if failed else ""
+            outcomes.append(Outcome(case, not failed, reason))
+    return outcomes
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a tests.yml against a tutorial directory served over `iocgate mock` (by hand)."""
+    import argparse
+    import os
+    import tempfile
+
+    from tests.support.processes import mock_process
+
+    parser = argparse.ArgumentParser(prog="python -m tests.support.tutorial_harness")
+    parser.add_argument("cases", type=Path, help="a tests.yml")
+    parser.add_argument("tutorial", type=Path, help="the directory of the capability files")
+    parser.add_argument("--openapi", type=Path, nargs="+", required=True, help="files to mock")
+    parser.add_argument(
+        "--upstream",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an origin in the files to point at the mock (repeatable), "
+        "e.g. http://localhost:8080 or https://mocks.naftiko.net",
+    )
+    parser.add_argument(
+        "--mcp", choices=("reference", "today"), default="reference", help="how MCP is called"
+    )
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRUSTOTAL_", "IOCGATE_"))}
+        env["XDG_CACHE_HOME"] = tmp
+        with mock_process(env, *args.openapi) as services:
+            origin = next(iter(services.values())).split("/rest/")[0]
+            directory = prepare_tutorial(
+                args.tutorial, Path(tmp) / "tutorial", dict.fromkeys(args.upstream, origin)
+            )
+            secrets = directory / "shared" / "secrets.yaml"
+            token = str(yaml.safe_load(secrets.read_text()).get("mcp-server-token", ""))
+            mcp = REFERENCE if args.mcp == "reference" else TODAY
+            outcomes = run_all(load_cases(args.cases), directory, env, mcp, token)
+    for outcome in outcomes:
+        verdict = "PASS" if outcome.passed else "FAIL"
+        sys.stdout.write(f"{verdict}  {outcome.case.name:<34} {outcome.reason}\n")
+    passed = sum(o.passed for o in outcomes)
+    sys.stdout.write(f"{passed}/{len(outcomes)} passed\n")
+    return 0 if passed == len(outcomes) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

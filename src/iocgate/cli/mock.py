@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from iocgate.mock import MockService, MockSpecError, base_path, create_app, load_services
+from iocgate.mock import (
+    MockOperation,
+    MockService,
+    MockSpecError,
+    base_path,
+    create_app,
+    load_services,
+)
 
 __all__ = ["mock"]
 
@@ -46,6 +53,8 @@ def mock(openapi_files: tuple[Path, ...], host: str, port: int, as_json: bool) -
           URI_PARTS   path parameters named in dispatcherRules ("imo && port") -> /imo=X
           URI_PARAMS  query parameters named in dispatcherRules                 -> ?status=Y
           URI_ELEMENTS both; QUERY_HEADER request headers
+          JSON_BODY   {"exp": "/json/pointer", "operator": "equals", "cases": {...}}:
+                      equals, regexp, range ("[1;10]"), size, presence (found/missing)
           FALLBACK    {"dispatcher": D, "dispatcherRules": R, "fallback": "example-name"}:
                       dispatch with D, answer the fallback example when nothing matches
           SCRIPT      only the literal form  return 'example-name'  (no script is run)
@@ -119,3 +128,10 @@ def _banner(services: tuple[MockService, ...], origin: str) -> None:
             if op.script_problem and op.fallback is None:
                 click.echo(f"      warning: {op.script_problem}", err=True)
     click.echo("  Ctrl-C stops it.", err=True)
+
+
+def _dispatcher_label(operation: MockOperation) -> str:
+    dispatcher = operation.dispatcher or "first example"
+    if operation.fallback is not None:
+        return f"FALLBACK {dispatcher} -> {operation.fallback}"
+    return dispatcher

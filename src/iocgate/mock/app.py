@@ -47,7 +47,7 @@ def create_app(services: Sequence[MockService]) -> Starlette:
                 404,
                 f"no mocked service {name!r} version {version!r}; served: {known}",
             )
-        resource = "/" + request.path_params["rest"]
+        resource = "/" + request.path_params.get("rest", "")
         operation = _operation(service, request.method, resource)
         if operation is None:
             return _no_operation(service, request.method, resource)
@@ -87,7 +87,8 @@ async def _answer(
     if missing:
         return _problem(400, f"{label}: missing required {', '.join(missing)}")
     query = dict(request.query_params)
-    choice = choose(operation, resource, query, headers)
+    text = (await request.body()).decode("utf-8", errors="replace")
+    choice = choose(operation, resource, query, headers, text)
     exchange = choice.exchange
     if exchange is None:
         known = sorted({e.criteria or e.name for e in operation.exchanges})
@@ -99,7 +100,6 @@ async def _answer(
         )
     body = exchange.body
     if body is not None and "{{" in body:
-        text = (await request.body()).decode("utf-8", errors="replace")
         body = render(body, TemplateRequest(text, resource, query, headers), exchange.media_type)
     logger.info(
         "%s %s -> %s (%s)", request.method, request.url.path, exchange.status, exchange.name

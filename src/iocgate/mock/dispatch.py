@@ -25,11 +25,17 @@ def request_criteria(
     path: str,
     query: Mapping[str, str],
     headers: Mapping[str, str],
+    body: str = "",
 ) -> str | None:
-    """The request's dispatch criteria in the same form as the examples' (Microcks' strings)."""
+    """The request's dispatch criteria in the same form as the examples' (Microcks' strings).
+
+    SCRIPT and JSON_BODY give an example's name instead, as they do in Microcks.
+    """
     dispatcher, rules = operation.dispatcher, operation.rules
     if dispatcher == "SCRIPT":
         return operation.script_name
+    if operation.body_rule is not None:
+        return operation.body_rule.example_for(body)
     if dispatcher == "QUERY_HEADER":
         names = rule_names(rules)
         return build_params(rules, {n: headers[n.lower()] for n in names if n.lower() in headers})
@@ -48,9 +54,10 @@ def choose(
     path: str,
     query: Mapping[str, str],
     headers: Mapping[str, str],
+    body: str = "",
 ) -> Choice:
     """Microcks' order: by criteria, then by example name, then the fallback, then any."""
-    criteria = request_criteria(operation, path, query, headers)
+    criteria = request_criteria(operation, path, query, headers, body)
     accept = headers.get("accept", "")
     exchanges = operation.exchanges
     if operation.dispatcher is None:

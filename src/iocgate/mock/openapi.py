@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from iocgate.mock.json_body import BodyRule, parse_body_rule
+
 __all__ = [
     "Exchange",
     "MockOperation",
@@ -28,7 +30,15 @@ __all__ = [
 
 _VERBS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SCRIPT_LITERAL = re.compile(r"""\s*return\s+(['"])(?P<name>[^'"]*)\1\s*;?\s*""")
-DISPATCHERS = ("URI_PARTS", "URI_PARAMS", "URI_ELEMENTS", "QUERY_HEADER", "SCRIPT", "FALLBACK")
+DISPATCHERS = (
+    "URI_PARTS",
+    "URI_PARAMS",
+    "URI_ELEMENTS",
+    "QUERY_HEADER",
+    "JSON_BODY",
+    "SCRIPT",
+    "FALLBACK",
+)
 
 
 class MockSpecError(ValueError):
@@ -62,6 +72,7 @@ class MockOperation:
     required: tuple[tuple[str, str], ...]
     exchanges: tuple[Exchange, ...]
     pattern: re.Pattern[str] = field(compare=False)
+    body_rule: BodyRule | None = None
 
     @property
     def literal_segments(self) -> int:
@@ -115,7 +126,12 @@ def _read_service(path: Path) -> MockService:
         document = yaml.load(text, Loader=_StringTimestampLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise MockSpecError(f"{path}: not YAML or JSON ({error})") from None
-    if not isinstance(document, dict) or not ("openapi" in document or "swagger" in document):
+    if isinstance(document, dict) and "swagger" in document:
+        raise MockSpecError(
+            f"{path}: Swagger {document['swagger']} is not supported; convert it to OpenAPI 3 "
+            "(its named examples are what the mock serves)"
+        )
+    if not isinstance(document, dict) or "openapi" not in document:
         raise MockSpecError(f"{path}: not an OpenAPI document (no `openapi` key)")
     info = document.get("info")
     if not isinstance(info, dict) or not info.get("title") or info.get("version") is None:
@@ -178,8 +194,22 @@ class _Reader:
             location: _examples_by_name(p for p in parameters if p.get("in") == location)
             for location in ("path", "query", "header")
         }
+        # A request body example names a request as much as a parameter example does.
+        body_names = {
+            str(name)
+            for media in ((node.get("requestBody") or {}).get("content") or {}).values()
+            if isinstance(media, dict)
+            for name in (media.get("examples") or {})
+        }
+        by_location["body"] = {name: {} for name in body_names}
         dispatcher, rules, fallback = self._dispatcher(path, node, parameters, where)
         script_name, script_problem = _script_name(dispatcher, rules)
+        body_rule = None
+        if dispatcher == "JSON_BODY":
+            parsed = parse_body_rule(rules)
+            if isinstance(parsed, str):
+                raise MockSpecError(f"{self._source}: {where}.x-microcks-operation: {parsed}")
+            body_rule = parsed
         exchanges = tuple(self._exchanges(node, where, dispatcher, rules, by_location))
         required = tuple(
             (str(p["in"]), str(p["name"]))
@@ -198,6 +228,7 @@ class _Reader:
             required=required,
             exchanges=exchanges,
             pattern=_path_pattern(path),
+            body_rule=body_rule,
         )
 
     def _dispatcher(

@@ -59,12 +59,23 @@ def test_an_unsupported_dispatcher_is_named_with_the_supported_ones(tmp_path: Pa
     spec = tmp_path / "api.yaml"
     spec.write_text(
         "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n"
-        "      x-microcks-operation: {dispatcher: JSON_BODY, dispatcherRules: '{}'}\n"
+        "      x-microcks-operation: {dispatcher: JS, dispatcherRules: 'return 1'}\n"
         "      responses: {'200': {description: ok}}\n"
     )
     result = _mock(str(spec), "--port", "0", tmp_path=tmp_path)
     assert result.returncode == 1
-    assert "paths./a.get.x-microcks-operation: dispatcher 'JSON_BODY' is not supported" in (
-        result.stderr
-    )
+    assert "paths./a.get.x-microcks-operation: dispatcher 'JS' is not supported" in result.stderr
     assert "URI_PARTS" in result.stderr
+
+
+def test_the_command_group_lists_mock(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "iocgate", "--help"],
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "mock" in result.stdout
+    assert "Mock OpenAPI files offline from their examples" in result.stdout

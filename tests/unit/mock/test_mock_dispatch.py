@@ -179,3 +179,12 @@ async def test_services_listing_and_health(client: httpx.AsyncClient) -> None:
     vessels = next(op for op in harbour["operations"] if op["path"] == "/vessels")
     assert vessels["fallback"] == "everyVessel"
     assert {e["criteria"] for e in vessels["examples"]} == {"", "?flag=MT", "?flag=NL"}
+
+
+async def test_json_body_dispatcher_picks_the_example_by_a_body_field(
+    client: httpx.AsyncClient,
+) -> None:
+    ferry = await client.post(f"{HARBOUR}/dues/quote", json={"vessel": {"kind": "ferry"}})
+    assert ferry.json()["tariff"] == "passenger"
+    dredger = await client.post(f"{HARBOUR}/dues/quote", json={"vessel": {"kind": "dredger"}})
+    assert dredger.headers["x-mock-example"] == "standardDues"
