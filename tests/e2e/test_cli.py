@@ -192,3 +192,23 @@ def test_call_in_demo_mode_needs_no_key(tmp_path: Path, kind: str) -> None:
     done = run("call", "get-all-behavior-reports-file", f"id={sha256}", "--json", tmp=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["data"][0]["id"].startswith(sha256)
+
+
+def test_call_writes_a_json_answer_to_the_output_file(
+    sim_server: SimServer, tmp_path: Path
+) -> None:
+    sha256 = sim_server.corpus.pick("rich").sha256
+    out = tmp_path / "summary.json"
+    done = run(
+        "call", "get-summary-all-behavior-reports", f"id={sha256}", "--output", str(out),
+        "--upstream", sim_server.url, "--quota", "unlimited", "--cache", "off",
+        key=DEMO_PRIVILEGED_KEY,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    direct = httpx.get(
+        f"{sim_server.url}/files/{sha256}/behaviour_summary",
+        headers={"x-apikey": DEMO_PRIVILEGED_KEY},
+    )
+    assert out.read_bytes() == direct.content
+    assert done.stdout == ""  # the answer went to the file, not the terminal
+    assert f"wrote {len(direct.content)} bytes to {out}" in done.stderr

@@ -108,16 +108,34 @@ async def _write_stream(result: Result, destination: Path | None, as_json: bool)
         if progress is not None:
             progress.stop()
         partial.unlink(missing_ok=True)
-    summary = {
-        "output": str(destination),
-        "content_type": result.content_type,
-        "size": size,
-        "sha256": digest.hexdigest(),
-    }
+    _report_written(destination, result.content_type, size, digest.hexdigest(), as_json)
+
+
+def _report_written(
+    destination: Path, content_type: str, size: int, sha256: str, as_json: bool
+) -> None:
+    """What --output wrote: a JSON summary on stdout with --json, else a line on stderr."""
     if as_json:
+        summary = {
+            "output": str(destination),
+            "content_type": content_type,
+            "size": size,
+            "sha256": sha256,
+        }
         print_json(summary, pretty=False)
     else:
-        stderr(f"wrote {size} bytes to {destination} (sha256 {summary['sha256']})")
+        stderr(f"wrote {size} bytes to {destination} (sha256 {sha256})")
+
+
+def _write_file(body: bytes, content_type: str, destination: Path, as_json: bool) -> None:
+    """A body already read (a JSON answer, a small text one) written to --output FILE."""
+    partial = destination.with_name(destination.name + ".part")
+    try:
+        partial.write_bytes(body)
+        partial.replace(destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    _report_written(destination, content_type, len(body), hashlib.sha256(body).hexdigest(), as_json)
 
 
 def _report(result: Result, as_json: bool) -> None:
@@ -158,7 +176,10 @@ async def _call(
             else:
                 await _write_stream(result, destination, as_json)
                 return 0
-        if result.content is not None:
+        if destination is not None and not result.is_error:
+            body = result.content if result.content is not None else result.json_bytes()
+            _write_file(body, result.content_type, destination, as_json)
+        elif result.content is not None:
             sys.stdout.buffer.write(result.content)
             sys.stdout.flush()
         elif as_json:
@@ -190,7 +211,7 @@ async def _call(
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write a binary answer (pcap, evtx, memdump) to FILE.",
+    help="Write the answer (JSON exactly as received, or the pcap, evtx, memdump bytes) to FILE.",
 )
 @click.option("--refresh", is_flag=True, help="Skip the cache for this call, store the answer.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
