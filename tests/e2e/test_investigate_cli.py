@@ -67,6 +67,16 @@ def test_format_brief_is_a_readable_summary_an_analyst_acts_on(tmp_path: Path) -
         json.loads(out)
 
 
+def test_a_brief_written_to_a_file_is_not_wrapped_mid_token(tmp_path: Path) -> None:
+    done = iocgate("investigate", RICH.sha256, tmp=tmp_path)  # stdout is a pipe
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert f"iocgate investigation of {RICH.sha256}" in lines  # the hash whole, on its line
+    registry = [line for line in lines if "HKEY_" in line or "HKLM" in line or "HKCU" in line]
+    assert registry, "the rich sample lists registry keys"
+    assert max(len(line) for line in lines) > 80  # long lines stay long
+
+
 def test_export_files_are_written_next_to_the_brief(tmp_path: Path) -> None:
     done = iocgate(
         "investigate", RICH.md5, "--quiet", "--format", "json",

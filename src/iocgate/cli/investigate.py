@@ -18,7 +18,7 @@ import anyio
 import click
 
 from iocgate.cli.options import cli_gateway, gateway_options, settings_from
-from iocgate.cli.output import handle_errors, is_terminal, print_json, stderr
+from iocgate.cli.output import handle_errors, is_terminal, print_json, result_console, stderr
 from iocgate.errors import InvalidArgumentError
 from iocgate.virustotal.ids import HASH_PATTERN
 from iocgate.virustotal.investigate import Brief, Progress
@@ -101,11 +101,9 @@ def _print_result(brief: Brief, fmt: str) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
         return
-    from rich.console import Console
-
     from iocgate.virustotal.exports.terminal import brief_renderable
 
-    Console(file=sys.stdout, highlight=False, soft_wrap=False).print(brief_renderable(brief))
+    result_console().print(brief_renderable(brief))
 
 
 _PUBLIC_NOTE = (
