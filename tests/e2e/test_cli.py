@@ -71,6 +71,14 @@ def test_validate_strict_warns_of_the_three_deviations_and_still_exits_zero() ->
         assert f"warning: {field}" in done.stderr
 
 
+def test_validate_strict_names_the_json_path_of_each_departure() -> None:
+    done = run("validate", "--strict", str(DEFAULT_CAPABILITY))
+    node = "capability.consumes[0].resources[0].operations[0].inputParameters[0]"
+    assert f"warning: ConsumedInputParameter at {node}: " in done.stderr
+    report = json.loads(run("validate", "--strict", "--json", str(DEFAULT_CAPABILITY)).stdout)
+    assert node in [w["path"] for w in report["warning_details"]]
+
+
 def test_validate_reports_file_line_and_field_and_exits_one(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     text = DEFAULT_CAPABILITY.read_text().replace(
