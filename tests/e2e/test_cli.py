@@ -170,6 +170,8 @@ def test_call_without_a_key_against_an_upstream_names_the_missing_variable(
 ) -> None:
     done = run("call", "fileAllBehavioursSummary", "id=" + "0" * 64, "--upstream", sim_server.url)
     assert done.returncode == 1 and "VIRUSTOTAL_API_KEY" in done.stderr
+    # The likely upstream is a local `iocgate sim`: say where its keys are.
+    assert "iocgate sim --list" in done.stderr
 
 
 def test_call_writes_an_artefact_to_a_file_byte_exact(
