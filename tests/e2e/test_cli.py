@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -222,3 +223,17 @@ def test_call_writes_a_json_answer_to_the_output_file(
     assert out.read_bytes() == direct.content
     assert done.stdout == ""  # the answer went to the file, not the terminal
     assert f"wrote {len(direct.content)} bytes to {out}" in done.stderr
+
+
+def test_call_help_examples_keep_their_spacing() -> None:
+    done = run("call", "--help")
+    examples = done.stdout.split("Examples:", 1)[1].split("Options:", 1)[0]
+    for line in examples.strip().splitlines():
+        assert not re.search(r"\S {3,}\S", line), line  # no line continuation swallowed
+
+
+def test_investigate_offers_no_write_gate_it_cannot_use() -> None:
+    done = run("investigate", "--help")
+    assert done.returncode == 0
+    assert "--allow-writes" not in done.stdout
+    assert "--allow-destructive" not in done.stdout

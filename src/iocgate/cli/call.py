@@ -238,8 +238,8 @@ def call(
       iocgate call get-summary-all-behavior-reports id=<sha256>
       iocgate call getFileBehaviourId sandbox_id='<sha256>_VirusTotal Jujubox' --json
       iocgate call get-pcap-file-generated-during sandbox_id='<sha256>_Zenbox' -o run.pcap
-      iocgate call get-objects-related-behaviour-report sandbox_id=... \
-          relationship=contacted_domains limit=40
+      iocgate call get-objects-related-behaviour-report \\
+          sandbox_id='<sha256>_Zenbox' relationship=contacted_domains limit=40
     """
     settings = settings_from(capabilities, **flags)
     mode = CacheMode.BYPASS if no_cache else CacheMode.REFRESH if refresh else CacheMode.USE

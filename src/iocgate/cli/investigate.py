@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 import click
 
-from iocgate.cli.options import cli_gateway, gateway_options, settings_from
+from iocgate.cli.options import cli_gateway, read_gateway_options, settings_from
 from iocgate.cli.output import handle_errors, is_terminal, print_json, result_console, stderr
 from iocgate.errors import InvalidArgumentError
 from iocgate.virustotal.ids import HASH_PATTERN
@@ -238,7 +238,7 @@ def _iocs_path(ctx: click.Context, param: click.Parameter, value: Path | None) -
     help="Refuse to start (or go on) when the plan needs more than N upstream calls.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No plan, progress or cost lines on stderr.")
-@gateway_options
+@read_gateway_options
 @handle_errors
 def investigate(
     file_hash: str,
