@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,19 @@ def test_an_iocs_file_needs_a_csv_or_json_suffix(tmp_path: Path) -> None:
     done = iocgate("investigate", RICH.sha256, "--iocs", "iocs.txt", tmp=tmp_path)
     assert done.returncode == 2
     assert ".csv or .json" in done.stderr
+
+
+def test_counts_of_one_read_in_the_singular(tmp_path: Path) -> None:
+    single = next(f for f in CORPUS.files if f.kind == "poor" and len(f.reports) == 1)
+    done = iocgate("investigate", single.sha256, tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "(1 upstream call so far)" in done.stderr
+    assert "1 sandbox report," in done.stdout
+    assert not re.search(r"\b1 (sandbox reports|upstream calls|ATT&CK techniques)", done.stdout)
+
+
+def test_a_brief_with_no_sandbox_strings_has_no_untrusted_strings_note(tmp_path: Path) -> None:
+    done = iocgate("investigate", CORPUS.pick("none").sha256, tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "no sandbox behaviour data" in done.stdout
+    assert "untrusted data" not in done.stdout

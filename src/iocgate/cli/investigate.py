@@ -23,6 +23,7 @@ from iocgate.errors import InvalidArgumentError
 from iocgate.virustotal.ids import HASH_PATTERN
 from iocgate.virustotal.investigate import Brief, Progress
 from iocgate.virustotal.investigate import investigate as run_investigation
+from iocgate.virustotal.wording import counted
 
 __all__ = ["investigate"]
 
@@ -137,8 +138,8 @@ def _progress_reporter(quota: str, quiet: bool) -> Iterator[Callable[[Progress],
         def plain(event: Progress) -> None:
             announce(event, stderr)
             if event.step:
-                calls = event.upstream_calls
-                stderr(f"  {event.step}: {event.cache} ({calls} upstream calls so far)")
+                calls = counted(event.upstream_calls, "upstream call")
+                stderr(f"  {event.step}: {event.cache} ({calls} so far)")
 
         yield plain
         return
@@ -188,8 +189,8 @@ async def _run(
         if not quiet:
             cost = brief.cost
             stderr(
-                f"cost: {cost.upstream_calls} upstream calls, {cost.cache_hits} cache hits "
-                f"(planned: {cost.planned})"
+                f"cost: {counted(cost.upstream_calls, 'upstream call')}, "
+                f"{counted(cost.cache_hits, 'cache hit')} (planned: {cost.planned})"
             )
         _export_files(brief, files, sandbox, quiet)
         _print_result(brief, fmt)
