@@ -118,8 +118,9 @@ def test_usage_error_exits_two() -> None:
         ),
         (("get-summary-all-behavior-reports",), "needs id"),
         (("get-summary-all-behavior-reports", "0" * 64), "must be written key=value"),
+        (("get-summary-all-behavior-reports", "id=x", "limt=5"), "unknown argument(s) limt"),
     ],
-    ids=["unknown-tool", "missing-argument", "no-equals"],
+    ids=["unknown-tool", "missing-argument", "no-equals", "unknown-argument"],
 )
 def test_call_usage_errors_exit_two_and_say_what_to_write(
     tmp_path: Path, args: tuple[str, ...], says: str

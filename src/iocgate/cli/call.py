@@ -40,7 +40,7 @@ def parse_arguments(pairs: tuple[str, ...]) -> dict[str, object]:
         else:
             raise click.UsageError(
                 f"argument {pair!r} must be written key=value (or key:=<json>), with the "
-                f"parameter's name before '=': e.g. id={pair}"
+                f"parameter's name before '=': e.g. PARAM={pair}"
             )
         if not key:
             raise click.UsageError(f"argument {pair!r} has no name before '='")
@@ -48,7 +48,8 @@ def parse_arguments(pairs: tuple[str, ...]) -> dict[str, object]:
 
 
 def check_usage(engine: Engine, name: str, arguments: Mapping[str, object]) -> None:
-    """Refuse, as usage errors, an unknown NAME (with the closest names) and missing arguments."""
+    """Refuse, as usage errors, an unknown NAME (with the closest names), unknown arguments
+    and missing ones."""
     known = engine.callable_names()
     if name not in known:
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
@@ -58,6 +59,13 @@ def check_usage(engine: Engine, name: str, arguments: Mapping[str, object]) -> N
         )
     operation, tool = engine.find(name)
     parameters = tool.parameters if tool is not None else operation.parameters
+    allowed = {p.name for p in parameters}
+    unknown = sorted(set(arguments) - allowed)
+    if unknown:
+        raise click.UsageError(
+            f"unknown argument(s) {', '.join(unknown)} for {name} "
+            f"(allowed: {', '.join(sorted(allowed)) or 'none'})"
+        )
     missing = [p for p in parameters if p.required and p.value is None and p.name not in arguments]
     if missing:
         described = "; ".join(
@@ -158,13 +166,6 @@ async def _call(
         check_usage(gateway.engine, name, arguments)
         operation, tool = gateway.engine.find(name)
         if tool is not None:
-            known = {p.name for p in tool.parameters}
-            unknown = sorted(set(arguments) - known)
-            if unknown:
-                raise InvalidArgumentError(
-                    f"unknown argument(s) {', '.join(unknown)} for tool {name} "
-                    f"(allowed: {', '.join(sorted(known)) or 'none'})"
-                )
             arguments = tool.upstream_arguments(arguments)
         result = await gateway.engine.invoke(
             operation, arguments, call=tool, caller=Caller(adapter="cli", cache_mode=cache_mode)
