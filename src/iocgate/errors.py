@@ -71,11 +71,18 @@ class CapabilityError(IocgateError):
     code = "CapabilityError"
 
     def __init__(
-        self, message: str, *, file: str | None = None, line: int | None = None, field: str = ""
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str = "",
+        path: str = "",
     ) -> None:
         self.file = file
         self.line = line
         self.field = field
+        self.path = path or field  # the offending node's JSON path (jsonschema's json_path)
         where = file or "<capability>"
         if line is not None:
             where = f"{where}:{line}"

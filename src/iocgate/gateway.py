@@ -30,7 +30,7 @@ from iocgate.engine import (
     UpstreamSettings,
     WritePolicy,
 )
-from iocgate.errors import CapabilityError
+from iocgate.errors import BindError, CapabilityError
 from iocgate.settings import API_KEY_VARIABLE, Settings
 from iocgate.virustotal import DEFAULT_CAPABILITIES, VirusTotalPlugin
 
@@ -282,12 +282,15 @@ async def open_gateway(
         for capability in capabilities:
             # Demo mode stands in for VirusTotal only; other capabilities keep their upstream.
             simulated = demo is not None and binds_api_key(capability)
-            binds = resolve_binds(
-                capability.binds,
-                capability_file=capability.name,
-                base=capability.path.parent if capability.path else None,
-                environ=demo_environ if simulated else settings.environ,
-            )
+            try:
+                binds = resolve_binds(
+                    capability.binds,
+                    capability_file=capability.name,
+                    base=capability.path.parent if capability.path else None,
+                    environ=demo_environ if simulated else settings.environ,
+                )
+            except BindError as exc:
+                raise _with_sim_hint(exc, settings) from None
             loaded.append(
                 LoadedCapability(
                     capability=capability,
@@ -321,6 +324,18 @@ async def open_gateway(
         )
         stack.push_async_callback(engine.aclose)
         yield Gateway(settings=settings, engine=engine, loaded=tuple(loaded), demo=demo)
+
+
+def _with_sim_hint(error: BindError, settings: Settings) -> BindError:
+    """A missing VirusTotal key with ``--upstream``: most likely a local `iocgate sim`, whose
+    demo keys are printed by ``iocgate sim --list``; say so."""
+    if not settings.upstream or API_KEY_VARIABLE not in error.field:
+        return error
+    hint = (
+        f"; against `iocgate sim` at {settings.upstream}, use one of its demo keys "
+        f"(`iocgate sim --list` prints them): export {API_KEY_VARIABLE}=<privileged key>"
+    )
+    return BindError(error.detail + hint, file=error.file, line=error.line, field=error.field)
 
 
 def binds_api_key(capability: Capability) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,14 @@ def test_validate_strict_warns_of_the_three_deviations_and_still_exits_zero() ->
         assert f"warning: {field}" in done.stderr
 
 
+def test_validate_strict_names_the_json_path_of_each_departure() -> None:
+    done = run("validate", "--strict", str(DEFAULT_CAPABILITY))
+    node = "capability.consumes[0].resources[0].operations[0].inputParameters[0]"
+    assert f"warning: ConsumedInputParameter at {node}: " in done.stderr
+    report = json.loads(run("validate", "--strict", "--json", str(DEFAULT_CAPABILITY)).stdout)
+    assert node in [w["path"] for w in report["warning_details"]]
+
+
 def test_validate_reports_file_line_and_field_and_exits_one(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     text = DEFAULT_CAPABILITY.read_text().replace(
@@ -109,8 +118,9 @@ def test_usage_error_exits_two() -> None:
         ),
         (("get-summary-all-behavior-reports",), "needs id"),
         (("get-summary-all-behavior-reports", "0" * 64), "must be written key=value"),
+        (("get-summary-all-behavior-reports", "id=x", "limt=5"), "unknown argument(s) limt"),
     ],
-    ids=["unknown-tool", "missing-argument", "no-equals"],
+    ids=["unknown-tool", "missing-argument", "no-equals", "unknown-argument"],
 )
 def test_call_usage_errors_exit_two_and_say_what_to_write(
     tmp_path: Path, args: tuple[str, ...], says: str
@@ -162,6 +172,8 @@ def test_call_without_a_key_against_an_upstream_names_the_missing_variable(
 ) -> None:
     done = run("call", "fileAllBehavioursSummary", "id=" + "0" * 64, "--upstream", sim_server.url)
     assert done.returncode == 1 and "VIRUSTOTAL_API_KEY" in done.stderr
+    # The likely upstream is a local `iocgate sim`: say where its keys are.
+    assert "iocgate sim --list" in done.stderr
 
 
 def test_call_writes_an_artefact_to_a_file_byte_exact(
@@ -192,3 +204,37 @@ def test_call_in_demo_mode_needs_no_key(tmp_path: Path, kind: str) -> None:
     done = run("call", "get-all-behavior-reports-file", f"id={sha256}", "--json", tmp=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["data"][0]["id"].startswith(sha256)
+
+
+def test_call_writes_a_json_answer_to_the_output_file(
+    sim_server: SimServer, tmp_path: Path
+) -> None:
+    sha256 = sim_server.corpus.pick("rich").sha256
+    out = tmp_path / "summary.json"
+    done = run(
+        "call", "get-summary-all-behavior-reports", f"id={sha256}", "--output", str(out),
+        "--upstream", sim_server.url, "--quota", "unlimited", "--cache", "off",
+        key=DEMO_PRIVILEGED_KEY,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    direct = httpx.get(
+        f"{sim_server.url}/files/{sha256}/behaviour_summary",
+        headers={"x-apikey": DEMO_PRIVILEGED_KEY},
+    )
+    assert out.read_bytes() == direct.content
+    assert done.stdout == ""  # the answer went to the file, not the terminal
+    assert f"wrote {len(direct.content)} bytes to {out}" in done.stderr
+
+
+def test_call_help_examples_keep_their_spacing() -> None:
+    done = run("call", "--help")
+    examples = done.stdout.split("Examples:", 1)[1].split("Options:", 1)[0]
+    for line in examples.strip().splitlines():
+        assert not re.search(r"\S {3,}\S", line), line  # no line continuation swallowed
+
+
+def test_investigate_offers_no_write_gate_it_cannot_use() -> None:
+    done = run("investigate", "--help")
+    assert done.returncode == 0
+    assert "--allow-writes" not in done.stdout
+    assert "--allow-destructive" not in done.stdout

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,16 @@ def test_format_brief_is_a_readable_summary_an_analyst_acts_on(tmp_path: Path) -
     assert "\x1b[" not in out  # not a terminal: no colour codes
     with pytest.raises(json.JSONDecodeError):
         json.loads(out)
+
+
+def test_a_brief_written_to_a_file_is_not_wrapped_mid_token(tmp_path: Path) -> None:
+    done = iocgate("investigate", RICH.sha256, tmp=tmp_path)  # stdout is a pipe
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert f"iocgate investigation of {RICH.sha256}" in lines  # the hash whole, on its line
+    registry = [line for line in lines if "HKEY_" in line or "HKLM" in line or "HKCU" in line]
+    assert registry, "the rich sample lists registry keys"
+    assert max(len(line) for line in lines) > 80  # long lines stay long
 
 
 def test_export_files_are_written_next_to_the_brief(tmp_path: Path) -> None:
@@ -133,3 +144,19 @@ def test_the_file_object_is_served_by_default_and_the_reanalysis_needs_allow_wri
     )
     assert allowed.returncode == 0, allowed.stderr
     assert json.loads(allowed.stdout)["data"]["type"] == "analysis"
+
+
+def test_counts_of_one_read_in_the_singular(tmp_path: Path) -> None:
+    single = next(f for f in CORPUS.files if f.kind == "poor" and len(f.reports) == 1)
+    done = iocgate("investigate", single.sha256, tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "(1 upstream call so far)" in done.stderr
+    assert "1 sandbox report," in done.stdout
+    assert not re.search(r"\b1 (sandbox reports|upstream calls|ATT&CK techniques)", done.stdout)
+
+
+def test_a_brief_with_no_sandbox_strings_has_no_untrusted_strings_note(tmp_path: Path) -> None:
+    done = iocgate("investigate", CORPUS.pick("none").sha256, tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "no sandbox behaviour data" in done.stdout
+    assert "untrusted data" not in done.stdout

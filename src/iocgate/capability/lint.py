@@ -17,7 +17,7 @@ from iocgate.capability.model import (
     InputParameter,
     OutputParameter,
 )
-from iocgate.capability.source import Location, Source
+from iocgate.capability.source import Location, Source, json_path
 
 __all__ = ["Warning_", "lint_capability"]
 
@@ -48,10 +48,12 @@ class Warning_:
     line: int | None
     field: str
     message: str
+    path: str = ""  # the JSON path of the offending node, as jsonschema and Spectral name it
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: warning: {self.field}: {self.message}"
+        at = f" at {self.path}" if self.path else ""
+        return f"{where}: warning: {self.field}{at}: {self.message}"
 
 
 def _walk(node: object, location: Location) -> Iterator[tuple[BaseModel, Location]]:
@@ -74,8 +76,10 @@ def lint_capability(document: CapabilityDocument, source: Source) -> list[Warnin
     """Every place ``document`` departs from the alpha2 schema, in file order."""
     warnings: list[Warning_] = []
 
-    def warn(location: Location, field: str, message: str) -> None:
-        warnings.append(Warning_(source.name, source.line_of(location), field, message))
+    def warn(location: Location, field: str, message: str, node: Location | None = None) -> None:
+        """``location`` gives the line; ``node`` (default: the same) the JSON path."""
+        path = json_path(location if node is None else node)
+        warnings.append(Warning_(source.name, source.line_of(location), field, message, path))
 
     consumed_params = {
         id(node)
@@ -93,6 +97,7 @@ def lint_capability(document: CapabilityDocument, source: Source) -> list[Warnin
                     "ConsumedInputParameter",
                     f"{', '.join(extra)} not allowed (alpha2 allows only name, in, value); "
                     "iocgate reads them as the exposed parameter's type, required and description",
+                    node=location,
                 )
             continue
         if isinstance(node, OutputParameter):
@@ -102,6 +107,7 @@ def lint_capability(document: CapabilityDocument, source: Source) -> list[Warnin
                     "MappedOutputParameterObject.properties",
                     f"an object output needs `properties`; iocgate reads mapping {node.mapping!r} "
                     "with no properties as the whole node (the reference engine returns {})",
+                    node=location,
                 )
             continue
         schema_name = SCHEMA_NAMES.get(kind, kind)

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from iocgate.capability.model import CapabilityDocument
-from iocgate.capability.source import Location, Source, read_file, read_source
+from iocgate.capability.source import Location, Source, json_path, read_file, read_source
 from iocgate.capability.spec import Capability, Problems, resolve
 from iocgate.errors import CapabilityError
 
@@ -16,19 +16,13 @@ __all__ = ["check_capability", "load_capability", "load_capability_text"]
 SUPPORTED_VERSIONS = ("1.0.0-alpha1", "1.0.0-alpha2")
 
 
-def _field_name(location: Location) -> str:
-    parts: list[str] = []
-    for part in location:
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        else:
-            parts.append(("." if parts else "") + part)
-    return "".join(parts)
-
-
 def _error(source: Source, location: Location, message: str) -> CapabilityError:
     return CapabilityError(
-        message, file=source.name, line=source.line_of(location), field=_field_name(location)
+        message,
+        file=source.name,
+        line=source.line_of(location),
+        field=json_path(location),
+        path=json_path(location),
     )
 
 

@@ -10,9 +10,20 @@ import yaml
 
 from iocgate.errors import CapabilityError
 
-__all__ = ["Source", "read_source"]
+__all__ = ["Source", "json_path", "read_source"]
 
 Location = tuple[str | int, ...]
+
+
+def json_path(location: Location) -> str:
+    """A location as users grep for it: ``capability.consumes[0].resources[0].path``."""
+    parts: list[str] = []
+    for part in location:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + part)
+    return "".join(parts)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def parse_arguments(pairs: tuple[str, ...]) -> dict[str, object]:
         else:
             raise click.UsageError(
                 f"argument {pair!r} must be written key=value (or key:=<json>), with the "
-                f"parameter's name before '=': e.g. id={pair}"
+                f"parameter's name before '=': e.g. PARAM={pair}"
             )
         if not key:
             raise click.UsageError(f"argument {pair!r} has no name before '='")
@@ -48,7 +48,8 @@ def parse_arguments(pairs: tuple[str, ...]) -> dict[str, object]:
 
 
 def check_usage(engine: Engine, name: str, arguments: Mapping[str, object]) -> None:
-    """Refuse, as usage errors, an unknown NAME (with the closest names) and missing arguments."""
+    """Refuse, as usage errors, an unknown NAME (with the closest names), unknown arguments
+    and missing ones."""
     known = engine.callable_names()
     if name not in known:
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
@@ -58,6 +59,13 @@ def check_usage(engine: Engine, name: str, arguments: Mapping[str, object]) -> N
         )
     operation, tool = engine.find(name)
     parameters = tool.parameters if tool is not None else operation.parameters
+    allowed = {p.name for p in parameters}
+    unknown = sorted(set(arguments) - allowed)
+    if unknown:
+        raise click.UsageError(
+            f"unknown argument(s) {', '.join(unknown)} for {name} "
+            f"(allowed: {', '.join(sorted(allowed)) or 'none'})"
+        )
     missing = [p for p in parameters if p.required and p.value is None and p.name not in arguments]
     if missing:
         described = "; ".join(
@@ -108,16 +116,34 @@ async def _write_stream(result: Result, destination: Path | None, as_json: bool)
         if progress is not None:
             progress.stop()
         partial.unlink(missing_ok=True)
-    summary = {
-        "output": str(destination),
-        "content_type": result.content_type,
-        "size": size,
-        "sha256": digest.hexdigest(),
-    }
+    _report_written(destination, result.content_type, size, digest.hexdigest(), as_json)
+
+
+def _report_written(
+    destination: Path, content_type: str, size: int, sha256: str, as_json: bool
+) -> None:
+    """What --output wrote: a JSON summary on stdout with --json, else a line on stderr."""
     if as_json:
+        summary = {
+            "output": str(destination),
+            "content_type": content_type,
+            "size": size,
+            "sha256": sha256,
+        }
         print_json(summary, pretty=False)
     else:
-        stderr(f"wrote {size} bytes to {destination} (sha256 {summary['sha256']})")
+        stderr(f"wrote {size} bytes to {destination} (sha256 {sha256})")
+
+
+def _write_file(body: bytes, content_type: str, destination: Path, as_json: bool) -> None:
+    """A body already read (a JSON answer, a small text one) written to --output FILE."""
+    partial = destination.with_name(destination.name + ".part")
+    try:
+        partial.write_bytes(body)
+        partial.replace(destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    _report_written(destination, content_type, len(body), hashlib.sha256(body).hexdigest(), as_json)
 
 
 def _report(result: Result, as_json: bool) -> None:
@@ -140,13 +166,6 @@ async def _call(
         check_usage(gateway.engine, name, arguments)
         operation, tool = gateway.engine.find(name)
         if tool is not None:
-            known = {p.name for p in tool.parameters}
-            unknown = sorted(set(arguments) - known)
-            if unknown:
-                raise InvalidArgumentError(
-                    f"unknown argument(s) {', '.join(unknown)} for tool {name} "
-                    f"(allowed: {', '.join(sorted(known)) or 'none'})"
-                )
             arguments = tool.upstream_arguments(arguments)
         result = await gateway.engine.invoke(
             operation, arguments, call=tool, caller=Caller(adapter="cli", cache_mode=cache_mode)
@@ -158,7 +177,10 @@ async def _call(
             else:
                 await _write_stream(result, destination, as_json)
                 return 0
-        if result.content is not None:
+        if destination is not None and not result.is_error:
+            body = result.content if result.content is not None else result.json_bytes()
+            _write_file(body, result.content_type, destination, as_json)
+        elif result.content is not None:
             sys.stdout.buffer.write(result.content)
             sys.stdout.flush()
         elif as_json:
@@ -190,7 +212,7 @@ async def _call(
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write a binary answer (pcap, evtx, memdump) to FILE.",
+    help="Write the answer (JSON exactly as received, or the pcap, evtx, memdump bytes) to FILE.",
 )
 @click.option("--refresh", is_flag=True, help="Skip the cache for this call, store the answer.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
@@ -217,8 +239,8 @@ def call(
       iocgate call get-summary-all-behavior-reports id=<sha256>
       iocgate call getFileBehaviourId sandbox_id='<sha256>_VirusTotal Jujubox' --json
       iocgate call get-pcap-file-generated-during sandbox_id='<sha256>_Zenbox' -o run.pcap
-      iocgate call get-objects-related-behaviour-report sandbox_id=... \
-          relationship=contacted_domains limit=40
+      iocgate call get-objects-related-behaviour-report \\
+          sandbox_id='<sha256>_Zenbox' relationship=contacted_domains limit=40
     """
     settings = settings_from(capabilities, **flags)
     mode = CacheMode.BYPASS if no_cache else CacheMode.REFRESH if refresh else CacheMode.USE

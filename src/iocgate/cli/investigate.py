@@ -17,12 +17,13 @@ from typing import Any
 import anyio
 import click
 
-from iocgate.cli.options import cli_gateway, gateway_options, settings_from
-from iocgate.cli.output import handle_errors, is_terminal, print_json, stderr
+from iocgate.cli.options import cli_gateway, read_gateway_options, settings_from
+from iocgate.cli.output import handle_errors, is_terminal, print_json, result_console, stderr
 from iocgate.errors import InvalidArgumentError
 from iocgate.virustotal.ids import HASH_PATTERN
 from iocgate.virustotal.investigate import Brief, Progress
 from iocgate.virustotal.investigate import investigate as run_investigation
+from iocgate.virustotal.wording import counted
 
 __all__ = ["investigate"]
 
@@ -101,11 +102,9 @@ def _print_result(brief: Brief, fmt: str) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
         return
-    from rich.console import Console
-
     from iocgate.virustotal.exports.terminal import brief_renderable
 
-    Console(file=sys.stdout, highlight=False, soft_wrap=False).print(brief_renderable(brief))
+    result_console().print(brief_renderable(brief))
 
 
 _PUBLIC_NOTE = (
@@ -139,8 +138,8 @@ def _progress_reporter(quota: str, quiet: bool) -> Iterator[Callable[[Progress],
         def plain(event: Progress) -> None:
             announce(event, stderr)
             if event.step:
-                calls = event.upstream_calls
-                stderr(f"  {event.step}: {event.cache} ({calls} upstream calls so far)")
+                calls = counted(event.upstream_calls, "upstream call")
+                stderr(f"  {event.step}: {event.cache} ({calls} so far)")
 
         yield plain
         return
@@ -190,8 +189,8 @@ async def _run(
         if not quiet:
             cost = brief.cost
             stderr(
-                f"cost: {cost.upstream_calls} upstream calls, {cost.cache_hits} cache hits "
-                f"(planned: {cost.planned})"
+                f"cost: {counted(cost.upstream_calls, 'upstream call')}, "
+                f"{counted(cost.cache_hits, 'cache hit')} (planned: {cost.planned})"
             )
         _export_files(brief, files, sandbox, quiet)
         _print_result(brief, fmt)
@@ -240,7 +239,7 @@ def _iocs_path(ctx: click.Context, param: click.Parameter, value: Path | None) -
     help="Refuse to start (or go on) when the plan needs more than N upstream calls.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No plan, progress or cost lines on stderr.")
-@gateway_options
+@read_gateway_options
 @handle_errors
 def investigate(
     file_hash: str,

@@ -15,14 +15,13 @@ from iocgate.settings import Settings, load_settings
 if TYPE_CHECKING:
     from iocgate.gateway import Gateway
 
-__all__ = ["cli_gateway", "gateway_options", "settings_from"]
+__all__ = ["cli_gateway", "gateway_options", "read_gateway_options", "settings_from"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def gateway_options(func: F) -> F:
-    """--upstream, --quota, --config, --demo, --cache and the write gate, on every command."""
-    options = [
+def _read_options() -> list[Callable[[Any], Any]]:
+    return [
         click.option(
             "--upstream",
             metavar="URL",
@@ -49,6 +48,16 @@ def gateway_options(func: F) -> F:
             "is unset and no --upstream is given.",
         ),
         click.option(
+            "--cache",
+            metavar="BACKEND",
+            help="sqlite (default, in the user cache dir), memory, off, or redis://HOST:PORT/DB.",
+        ),
+    ]
+
+
+def _write_options() -> list[Callable[[Any], Any]]:
+    return [
+        click.option(
             "--allow-writes",
             is_flag=True,
             default=None,
@@ -60,15 +69,24 @@ def gateway_options(func: F) -> F:
             default=None,
             help="Also allow destructive operations (DELETE, hints destructive: true).",
         ),
-        click.option(
-            "--cache",
-            metavar="BACKEND",
-            help="sqlite (default, in the user cache dir), memory, off, or redis://HOST:PORT/DB.",
-        ),
     ]
+
+
+def _apply(func: F, options: list[Callable[[Any], Any]]) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def gateway_options(func: F) -> F:
+    """--upstream, --quota, --config, --demo, --cache and the write gate."""
+    read = _read_options()
+    return _apply(func, [*read[:-1], *_write_options(), read[-1]])
+
+
+def read_gateway_options(func: F) -> F:
+    """The same without the write gate, for commands that only read (`investigate`)."""
+    return _apply(func, _read_options())
 
 
 def settings_from(capabilities: tuple[Path, ...] = (), **flags: Any) -> Settings:

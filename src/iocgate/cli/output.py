@@ -12,13 +12,24 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
 from iocgate.errors import IocgateError
 
-__all__ = ["fail", "handle_errors", "is_terminal", "print_json", "setup_logging", "stderr"]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = [
+    "fail",
+    "handle_errors",
+    "is_terminal",
+    "print_json",
+    "result_console",
+    "setup_logging",
+    "stderr",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -48,6 +59,20 @@ def fail(error: IocgateError) -> NoReturn:
     """Print ``error`` and exit 1."""
     stderr(f"error: {error.code}: {error.message}")
     sys.exit(1)
+
+
+#: Width of a result printed to a pipe or a file: nothing a reader greps may be wrapped.
+UNWRAPPED_WIDTH = 100_000
+
+
+def result_console() -> Console:
+    """A ``rich`` console for results on stdout: the terminal's width on a terminal; else no
+    wrapping at all (rich would wrap at 80 columns mid-token, e.g. in a hash or a registry path)."""
+    from rich.console import Console
+
+    if is_terminal():
+        return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=UNWRAPPED_WIDTH)
 
 
 def print_json(data: Any, *, raw: bytes | None = None, pretty: bool | None = None) -> None:

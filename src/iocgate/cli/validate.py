@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from iocgate.capability import check_capability, lint_capability, read_file
+from iocgate.capability import Warning_, check_capability, lint_capability, read_file
 from iocgate.cli.output import handle_errors
 from iocgate.errors import CapabilityError
 
@@ -41,9 +41,10 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> None:
     """Check CAPABILITY files (or folders of them) and report every problem.
 
-    An error names the file, the line and the field, e.g.
+    An error names the file, the line and the JSON path of the field, e.g.
     `cap.yaml:42: error: capability.exposes[1].tools[3].call: 'x.y' names no consumed
-    operation`. Exit status 1 when any file has an error; warnings alone (--strict) exit 0.
+    operation`; a --strict warning names the schema definition and the node's JSON path.
+    Exit status 1 when any file has an error; warnings alone (--strict) exit 0.
 
     \b
     Examples:
@@ -54,7 +55,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
     failed = False
     for path in _files(capabilities):
         errors: list[CapabilityError]
-        warnings: list[str] = []
+        warnings: list[Warning_] = []
         summary: dict[str, int] = {}
         try:
             source = read_file(path)
@@ -68,17 +69,27 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                 "mcp_tools": len(capability.mcp.tools) if capability.mcp else 0,
             }
             if strict:
-                warnings = [str(w) for w in lint_capability(capability.document, capability.source)]
+                warnings = lint_capability(capability.document, capability.source)
         failed = failed or bool(errors)
         report.append(
             {
                 "file": str(path),
                 "valid": not errors,
                 "errors": [
-                    {"line": e.line, "field": e.field, "message": e.detail, "text": _line(e)}
+                    {
+                        "line": e.line,
+                        "field": e.field,
+                        "path": e.path,
+                        "message": e.detail,
+                        "text": _line(e),
+                    }
                     for e in errors
                 ],
-                "warnings": warnings,
+                "warnings": [str(w) for w in warnings],
+                "warning_details": [
+                    {"line": w.line, "field": w.field, "path": w.path, "message": w.message}
+                    for w in warnings
+                ],
                 **summary,
             }
         )
@@ -86,7 +97,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
             for error in errors:
                 click.echo(_line(error), err=True)
             for warning in warnings:
-                click.echo(warning, err=True)
+                click.echo(str(warning), err=True)
             if not errors:
                 click.echo(
                     f"{path}: ok: {summary['operations']} operations, "
@@ -102,5 +113,7 @@ def _line(error: CapabilityError) -> str:
     where = error.file or "<capability>"
     if error.line is not None:
         where += f":{error.line}"
-    field = f"{error.field}: " if error.field else ""
-    return f"{where}: error: {field}{error.detail}"
+    field = error.field
+    if error.path and error.path != field:
+        field = f"{field} at {error.path}" if field else error.path
+    return f"{where}: error: {field + ': ' if field else ''}{error.detail}"

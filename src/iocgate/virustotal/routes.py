@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from iocgate.engine import CacheMode, Caller, Engine, QuotaStatus, request_id_from
-from iocgate.errors import IocgateError, QuotaExceededError
+from iocgate.errors import InvalidArgumentError, IocgateError, QuotaExceededError
 from iocgate.virustotal.exports import (
     iocs_csv,
     iocs_json,
@@ -111,11 +111,30 @@ async def _brief_headers(engine: Engine, brief: Brief, caller: Caller) -> dict[s
     }
 
 
+def _query(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query parameters, refusing unknown or repeated ones as the ``/v1`` routes do."""
+    given: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if name not in allowed:
+            raise InvalidArgumentError(
+                f"unknown query parameter {name[:80]!r} for GET {request.url.path} "
+                f"(allowed: {', '.join(allowed) or 'none'})"
+            )
+        if name in given:
+            raise InvalidArgumentError(f"query parameter {name!r} is given more than once")
+        given[name] = value
+    return given
+
+
 def _endpoint(engine: Engine, render: Render) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         caller, own_request_id = _caller(request)
         try:
-            brief = await investigate(engine, request.path_params["id"], caller=caller)
+            # `sandbox` restricts the brief (and so every view of it), as in the CLI and MCP.
+            sandbox = _query(request, ("sandbox",)).get("sandbox") or None
+            brief = await investigate(
+                engine, request.path_params["id"], caller=caller, sandbox=sandbox
+            )
             response = render(brief, request)
             response.headers.update(await _brief_headers(engine, brief, caller))
         except IocgateError as exc:
@@ -131,6 +150,7 @@ def _plan_endpoint(engine: Engine) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         caller, own_request_id = _caller(request)
         try:
+            _query(request, ())
             planned = await estimate_plan(engine, request.path_params["id"])
             response = _json(planned.to_json())
             response.headers.update(_quota_headers(await engine.quota.status()))
@@ -236,6 +256,15 @@ _ERROR_SCHEMA = {
 }
 
 
+_SANDBOX_PARAMETER = {
+    "name": "sandbox",
+    "in": "query",
+    "required": False,
+    "description": "Only this sandbox's report (e.g. `Zenbox`); 400 when the file has none.",
+    "schema": {"type": "string", "maxLength": 100},
+}
+
+
 def _operation(operation_id: str, summary: str, content: dict[str, Any]) -> dict[str, Any]:
     errors = {
         "400": "The hash (or `sandbox`) is malformed: nothing was sent upstream.",
@@ -253,7 +282,8 @@ def _operation(operation_id: str, summary: str, content: dict[str, Any]) -> dict
                 "required": True,
                 "description": "The file's SHA-256, SHA-1 or MD5.",
                 "schema": {"type": "string", "pattern": HASH_PATTERN},
-            }
+            },
+            _SANDBOX_PARAMETER,
         ],
         "responses": {
             "200": {
@@ -290,15 +320,6 @@ def investigation_openapi_paths() -> dict[str, Any]:
         "ATT&CK Navigator layer (format 4.5) of the file's techniques",
         json_object,
     )
-    navigator["parameters"].append(
-        {
-            "name": "sandbox",
-            "in": "query",
-            "required": False,
-            "description": "Only the techniques this sandbox saw (e.g. `Zenbox`).",
-            "schema": {"type": "string", "maxLength": 100},
-        }
-    )
     text = {"schema": {"type": "string"}}
     plan = _operation(
         "investigatePlan",
@@ -309,6 +330,7 @@ def investigation_openapi_paths() -> dict[str, Any]:
         "The plan; nothing is spent. `X-Quota-*` say what the budget has left."
     )
     plan["responses"]["200"]["headers"] = dict(_QUOTA_HEADERS)
+    plan["parameters"] = plan["parameters"][:1]  # the plan covers every sandbox
     return {
         f"{PREFIX}/{{id}}": {
             "get": _operation(

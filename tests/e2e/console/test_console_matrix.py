@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from iocgate.sim import Corpus
 
 KILL_CHAIN = [
@@ -98,3 +100,28 @@ def test_keyboard_reaches_the_search_box_and_opens_a_technique(
     chosen = tab.evaluate("document.activeElement.dataset.technique")
     assert chosen in tab.locator("#technique-detail h3").inner_text()
     tab.locator("#sec-matrix").screenshot(path=screenshots / "matrix-keyboard.png")
+
+
+@pytest.mark.parametrize("width", [1400, 1920])
+def test_every_tactic_of_the_huge_sample_is_in_view_without_scrolling(
+    new_page: Any, gateway: Any, corpus: Corpus, investigate: Any, screenshots: Path, width: int
+) -> None:
+    tab, _ = new_page(width=width, height=1000)
+    investigate(tab, gateway, corpus.pick("huge").sha256)
+    layout = tab.evaluate(
+        """() => {
+          const matrix = document.querySelector('.matrix');
+          const box = matrix.getBoundingClientRect();
+          const off = [...matrix.querySelectorAll('.tactic')]
+            .filter((t) => { const r = t.getBoundingClientRect();
+                             return r.left < box.left - 1 || r.right > box.right + 1; })
+            .map((t) => t.querySelector('.tactic-name').textContent);
+          return {tactics: matrix.querySelectorAll('.tactic').length, off,
+                  overflow: matrix.scrollWidth - matrix.clientWidth,
+                  pageOverflow: document.documentElement.scrollWidth - window.innerWidth};
+        }"""
+    )
+    tab.locator("#sec-matrix").screenshot(path=screenshots / f"matrix-huge-{width}.png")
+    assert layout["tactics"] >= 11
+    assert layout["off"] == []  # Exfiltration and Impact were cut off at 1,400 px (#17)
+    assert layout["overflow"] <= 0 and layout["pageOverflow"] <= 0

@@ -113,6 +113,16 @@ def test_input_that_is_not_a_hash_is_explained_and_nothing_is_fetched(
     assert fetched == []
 
 
+def test_a_bad_query_in_the_address_stays_in_the_search_box_beside_the_error(
+    page: Any, gateway: Any
+) -> None:
+    tab, _ = page
+    tab.goto(gateway.url + "/?q=not-a-hash")
+    tab.wait_for_selector("#search-error:not([hidden])")
+    assert tab.locator("#search-input").input_value() == "not-a-hash"
+    assert "not a file hash" in tab.locator("#search-error").inner_text()
+
+
 def test_demo_mode_offers_simulator_hashes_and_remembers_recent_searches(
     page: Any, gateway: Any, corpus: Corpus, investigate: Any
 ) -> None:

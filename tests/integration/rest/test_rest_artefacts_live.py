@@ -56,6 +56,19 @@ def test_an_artefact_is_byte_identical_to_upstream_and_named_after_its_id(
     assert through.headers["x-content-type-options"] == "nosniff"
 
 
+def test_head_on_an_artefact_states_its_name_and_length_without_the_bytes(
+    gateway: Gateway, report_ids: dict[str, str]
+) -> None:
+    sandbox_id = report_ids["sandbox_id"]
+    path = f"/file_behaviours/{quote(sandbox_id, safe='')}/pcap"
+    head = gateway.client.head(f"{gateway.url}/v1{path}")
+    direct = upstream_bytes(gateway, path)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == str(len(direct.content))
+    assert head.headers["content-disposition"].startswith("attachment; filename=")
+
+
 def test_json_is_gzipped_for_a_client_that_accepts_it_and_plain_otherwise(
     gateway: Gateway, report_ids: dict[str, str]
 ) -> None:

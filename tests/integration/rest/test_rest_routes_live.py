@@ -171,6 +171,16 @@ def test_a_trailing_slash_is_not_found_rather_than_redirected(
 def test_a_wrong_method_is_405_with_allow(gateway: Gateway, report_ids: dict[str, str]) -> None:
     response = gateway.client.delete(f"{gateway.url}/v1/files/{report_ids['sha256']}/behaviours")
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
     assert response.json()["error"]["code"] == "MethodNotAllowedError"
     assert gateway.sim.count() == 0
+
+
+def test_head_answers_like_get_without_a_body(gateway: Gateway, report_ids: dict[str, str]) -> None:
+    path = f"/v1/files/{report_ids['sha256']}/behaviour_summary"
+    got = gateway.get(path)
+    head = gateway.client.head(f"{gateway.url}{path}")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == str(len(got.content))

@@ -103,6 +103,35 @@ async def test_the_navigator_route_filters_by_sandbox_and_refuses_unknown_ones(
 
 
 @pytest.mark.anyio
+async def test_the_brief_route_restricts_to_a_sandbox_and_refuses_an_unknown_one(
+    engine: Engine, sim_state: SimState
+) -> None:
+    rich = sim_state.corpus.pick("rich")
+    async with client_for(engine) as client:
+        one = await client.get(f"/x/investigate/{rich.sha256}?sandbox=CAPA")
+        bad = await client.get(f"/x/investigate/{rich.sha256}?sandbox=NoBox")
+    assert one.status_code == 200
+    assert [s["name"] for s in one.json()["sandboxes"]] == ["CAPA"]
+    assert bad.status_code == 400
+    assert "NoBox" in bad.json()["error"]["message"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("suffix", ["", "/report.md", "/plan"])
+async def test_an_unknown_query_parameter_is_a_400_naming_the_allowed_ones(
+    engine: Engine, sim_state: SimState, suffix: str
+) -> None:
+    rich = sim_state.corpus.pick("rich")
+    async with client_for(engine) as client:
+        response = await client.get(f"/x/investigate/{rich.sha256}{suffix}?foo=1")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "InvalidArgumentError"
+    assert "'foo'" in error["message"] and "allowed:" in error["message"]
+    assert sim_state.count() == 0  # refused before anything was spent
+
+
+@pytest.mark.anyio
 async def test_a_bad_hash_is_a_400_in_virustotal_shape_with_no_upstream_call(
     engine: Engine, sim_state: SimState
 ) -> None:

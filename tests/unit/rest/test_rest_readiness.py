@@ -48,3 +48,13 @@ async def test_a_gateway_with_no_capability_is_not_ready() -> None:
     response = await readyz(Engine([]), RestOptions())
     assert response.status_code == 503
     assert response.json()["reasons"] == ["no capability is loaded"]
+
+
+@pytest.mark.anyio
+async def test_readyz_names_the_capability_file_not_where_it_lives(
+    seed_capability: Capability,
+) -> None:
+    response = await readyz(keyless_engine(seed_capability), RestOptions())
+    body = response.json()
+    assert body["capabilities"] == [seed_capability.path.name if seed_capability.path else ""]
+    assert "/" not in response.text  # no directory of the host anywhere

@@ -85,8 +85,14 @@ def test_a_wrong_method_selects_the_resource_without_a_route_and_lists_what_is_a
     found = table.resolve(f"/v1/file_behaviours/{SANDBOX_RAW}/evtx", "POST")
     assert found is not None
     assert found.route is None
-    assert found.resource.allow == ("GET",)
+    assert found.resource.allow == ("GET", "HEAD")
     assert found.resource.path.template == "/v1/file_behaviours/{sandbox_id}/evtx"
+
+
+def test_head_selects_the_get_route(table: RouteTable) -> None:
+    assert route_name(table, f"/v1/file_behaviours/{SANDBOX_RAW}/evtx", "HEAD") == (
+        "fileBehaviourEvtx"
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from iocgate.exposes.rest.fastpath import FASTPATH_KEY
 from iocgate.exposes.rest.links import LinkRewriter
 from iocgate.exposes.rest.origin import PublicOrigin
 from iocgate.exposes.rest.params import cache_mode, header_value, inbound_arguments
-from iocgate.exposes.rest.responses import result_response
+from iocgate.exposes.rest.responses import result_response, send_head
 from iocgate.exposes.rest.routes import RouteMatch
 
 __all__ = ["RestEndpoint"]
@@ -75,6 +75,9 @@ class RestEndpoint:
             last_literal=found.resource.path.last_literal,
             success_body=lambda ok: self.links.rewrite_body(ok, lambda: self.origin(scope)),
         )
+        if scope["method"] == "HEAD":
+            await send_head(response, send)
+            return
         fast = scope.get(FASTPATH_KEY)
         body = getattr(response, "body", None)  # a streamed response has none: never learnt
         if (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import Any
 
 from starlette.requests import Request
@@ -25,6 +26,12 @@ log = logging.getLogger("iocgate.rest")
 _HEALTHY = json.dumps({"status": "ok"}).encode()
 
 
+def _public_name(name: str) -> str:
+    """A capability's file name without its directory: a probe need not learn the layout of
+    the host's file system."""
+    return PurePath(name).name or name
+
+
 def readiness(
     engine: Engine, *, demo: bool, ready: Callable[[], dict[str, Any]] | None
 ) -> tuple[bool, dict[str, Any]]:
@@ -34,18 +41,19 @@ def readiness(
         reasons.append("no capability is loaded")
     for loaded in engine.capabilities:
         capability = loaded.capability
+        name = _public_name(capability.name)
         if capability.rest is None or not capability.rest.routes:
-            reasons.append(f"capability {capability.name} exposes no REST route")
+            reasons.append(f"capability {name} exposes no REST route")
         if demo:
             continue
         reasons.extend(
-            f"variable {variable} of capability {capability.name} is not set"
+            f"variable {variable} of capability {name} is not set"
             for binding in capability.binds
             for variable in binding.keys
             if not loaded.binds.get(variable)
         )
     body: dict[str, Any] = {
-        "capabilities": [loaded.capability.name for loaded in engine.capabilities],
+        "capabilities": [_public_name(loaded.capability.name) for loaded in engine.capabilities],
         "demo": demo,
     }
     if ready is not None:

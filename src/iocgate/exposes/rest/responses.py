@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from iocgate.engine import ByteStream, CacheStatus, Result
 
-__all__ = ["StreamedResponse", "artefact_filename", "json_body", "result_response"]
+__all__ = ["StreamedResponse", "artefact_filename", "json_body", "result_response", "send_head"]
 
 log = logging.getLogger("iocgate.rest")
 
@@ -119,6 +119,17 @@ def result_response(
         return Response(None, result.status, headers)
     body = result.json_bytes() if result.status >= 400 else success_body(result)
     return Response(body, result.status, headers, media_type="application/json")
+
+
+async def send_head(response: Response | StreamedResponse, send: Send) -> None:
+    """A HEAD answer: the GET response's status and headers, no body; bytes closed unread."""
+    if isinstance(response, StreamedResponse):
+        status = response.status
+        await response.stream.aclose()
+    else:
+        status = response.status_code
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 class StreamedResponse:

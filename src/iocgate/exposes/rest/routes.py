@@ -4,8 +4,8 @@ Routes are matched by specificity, not declaration order: at the first segment w
 templates differ, a literal beats a parameter, so ``/v1/file_behaviours/{sandbox_id}/evtx`` is
 always the artefact and never the relationship named "evtx". The most specific template that
 fits the path owns it; a method it does not declare is a 405, not a fall-through to a less
-specific template. HEAD is not implied by GET here: it would spend an upstream call (and quota)
-for headers only.
+specific template. HEAD is served by the GET route (RFC 9110 §9.3.2: the same headers, no
+body); the endpoint sends no body and closes a byte stream unread.
 """
 
 from __future__ import annotations
@@ -33,7 +33,16 @@ class Resource:
 
     @property
     def allow(self) -> tuple[str, ...]:
-        return tuple(sorted(self.methods))
+        implied = ("HEAD",) if "GET" in self.methods else ()
+        return tuple(sorted({*self.methods, *implied}))
+
+    def route_for(self, method: str) -> RestRoute | None:
+        """The route declared for ``method``; HEAD falls back to GET."""
+        method = method.upper()
+        route = self.methods.get(method)
+        if route is None and method == "HEAD":
+            route = self.methods.get("GET")
+        return route
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +84,7 @@ class RouteTable:
         for resource in candidates:
             values = resource.path.match(segments)
             if values is not None:
-                return RouteMatch(resource, resource.methods.get(method.upper()), values)
+                return RouteMatch(resource, resource.route_for(method), values)
         return None
 
     def resource_named(self, name: str) -> Resource | None:

@@ -13,8 +13,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from iocgate.virustotal.exports.text import file_facts, shorten, visible
+from iocgate.virustotal.exports.text import file_facts, quotes_upstream_strings, shorten, visible
 from iocgate.virustotal.investigate import Brief, Capped, Indicator, Severity
+from iocgate.virustotal.wording import counted
 
 __all__ = ["brief_renderable"]
 
@@ -60,7 +61,9 @@ def _indicator_lines(title: str, group: Capped[Indicator], limit: int) -> Iterab
             extra = f"{item.notable}; {extra}"
         if item.file_type:
             extra = f"{visible(item.file_type)}; {extra}"
-        line.append(f"  [{extra}; {len(item.sandboxes)} sandboxes]", style="dim")
+        line.append(
+            f"  [{extra}; {counted(len(item.sandboxes), 'sandbox', 'sandboxes')}]", style="dim"
+        )
         yield line
 
 
@@ -154,9 +157,11 @@ def brief_renderable(brief: Brief, *, techniques: int = 10, indicators: int = 5)
     parts.append(_heading("Quota"))
     parts.append(
         Text(
-            f"  {cost.upstream_calls} upstream calls, {cost.cache_hits} cache hits "
-            f"({cost.requests} requests); planned: {cost.planned}"
+            f"  {counted(cost.upstream_calls, 'upstream call')}, "
+            f"{counted(cost.cache_hits, 'cache hit')} "
+            f"({counted(cost.requests, 'request')}); planned: {cost.planned}"
         )
     )
-    parts.append(Text(f"\n{brief.untrusted}", style="dim italic"))
+    if quotes_upstream_strings(brief):
+        parts.append(Text(f"\n{brief.untrusted}", style="dim italic"))
     return Group(*parts)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from iocgate.virustotal.investigate import Brief, Indicator
 
-__all__ = ["file_facts", "indicator_details", "shorten", "visible"]
+__all__ = ["file_facts", "indicator_details", "quotes_upstream_strings", "shorten", "visible"]
 
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
@@ -114,3 +114,18 @@ def file_facts(brief: Brief) -> list[tuple[str, str]]:
         ("vhash", hashes.vhash),
     ]
     return [(label, value) for label, value in rows if value]
+
+
+def quotes_upstream_strings(brief: Brief) -> bool:
+    """Whether a view of ``brief`` shows strings from the sandbox reports, so that the
+    untrusted-data note has something to speak of."""
+    hits = brief.detections
+    return bool(
+        brief.techniques
+        or hits.signatures.items
+        or hits.sigma.items
+        or hits.ids.items
+        or brief.indicators.all()
+        or brief.verdict.labels
+        or any(run.verdicts for run in brief.sandboxes)
+    )

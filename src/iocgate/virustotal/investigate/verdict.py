@@ -21,6 +21,7 @@ from iocgate.virustotal.investigate.model import (
 )
 from iocgate.virustotal.investigate.reports import Report, as_int
 from iocgate.virustotal.investigate.severity import Severity, highest
+from iocgate.virustotal.wording import counted
 
 __all__ = ["ARTEFACT_PATH", "build_sandboxes", "build_verdict", "classify_verdict"]
 
@@ -136,7 +137,10 @@ def build_verdict(
         boxes = by_class.get(cls, [])
         if boxes:
             words = _join(v for r in boxes for v in r.verdicts if classify_verdict(v) == cls)
-            text = f"{len(boxes)} of {len(with_verdict)} sandboxes with a verdict say {words}"
+            text = (
+                f"{len(boxes)} of {counted(len(with_verdict), 'sandbox', 'sandboxes')} "
+                f"with a verdict {'says' if len(boxes) == 1 else 'say'} {words}"
+            )
             text += f" ({_join(r.name for r in boxes)})"
         else:
             words = _join(v for v in summary_words if classify_verdict(v) == cls)
@@ -154,12 +158,14 @@ def build_verdict(
                 for t in at_level[:3]
             )
             more = f" and {len(at_level) - 3} more" if len(at_level) > 3 else ""
-            reasons.append(f"{len(at_level)} ATT&CK techniques at {level.label} or above: "
-                           f"{shown}{more}")  # fmt: skip
+            reasons.append(f"{counted(len(at_level), 'ATT&CK technique')} at {level.label} "
+                           f"or above: {shown}{more}")  # fmt: skip
         if rules:
             shown = "; ".join(f"{d.kind} '{d.name}' ({d.severity.label})" for d in rules[:3])
             more = f" and {len(rules) - 3} more" if len(rules) > 3 else ""
-            reasons.append(f"{len(rules)} rule hits at {level.label} or above: {shown}{more}")
+            reasons.append(
+                f"{counted(len(rules), 'rule hit')} at {level.label} or above: {shown}{more}"
+            )
 
     if "malicious" in classes or severity >= Severity.HIGH:
         if "malicious" in classes:
@@ -178,7 +184,7 @@ def build_verdict(
         reasons.append(f"nothing above {max(severity, Severity.LOW).label} severity was observed")
         return Verdict("clean", tuple(reasons), severity, labels, confidence)
     reasons.append(
-        f"{len(runs)} sandbox reports, none with a verdict, and nothing above "
+        f"{counted(len(runs), 'sandbox report')}, none with a verdict, and nothing above "
         f"{max(severity, Severity.LOW).label} severity: not enough to call it either way"
     )
     return Verdict("unknown", tuple(reasons), severity, labels, confidence)

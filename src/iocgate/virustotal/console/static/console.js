@@ -217,6 +217,8 @@ function showNotFound(parsed, error) {
 async function run(query, { refresh = false, fromUser = false } = {}) {
   const parsed = classify(query);
   if (!parsed.ok) {
+    // Keep what was given (a ?q= link, a step back in history) in view beside the error (#17).
+    els.input.value = query;
     showSearchError(parsed.message);
     return;
   }
