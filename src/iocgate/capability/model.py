@@ -85,6 +85,9 @@ class ConsumedOperation(SpecModel):
     description: str | None = None
     inputParameters: list[InputParameter] = []
     outputRawFormat: str = "json"
+    outputSchema: str | None = None  # avro/protobuf schema file, html selector, md heading
+    outputMediaType: str | None = None
+    maxBinarySize: str | None = None
     outputParameters: list[OutputParameter] = []
     body: Any = None
 

@@ -66,6 +66,7 @@ class Operation:
     authentication: Authentication | None
     description: str = ""
     body_template: Any = None
+    output_schema: str | None = None  # outputSchema: a schema file or a selector, by format
 
     @property
     def qualified_name(self) -> str:
@@ -225,6 +226,7 @@ def _operation(
         authentication=consumes.authentication,
         description=op.description or op.label or "",
         body_template=op.body,
+        output_schema=op.outputSchema,
     )
 
 

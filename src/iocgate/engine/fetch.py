@@ -18,6 +18,7 @@ import httpx
 
 from iocgate.capability import Operation
 from iocgate.engine.cache import CachedResponse
+from iocgate.engine.formats import is_converted
 from iocgate.engine.request import UpstreamRequest
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import (
@@ -134,7 +135,11 @@ async def _attempt(
             response.status_code, body, headers, parse_retry_after(headers.get("retry-after"))
         )
     content_type = response.headers.get("content-type", "application/octet-stream")
-    if not is_json(content_type) and response.status_code < 400:
+    if (
+        not is_json(content_type)
+        and response.status_code < 400
+        and not is_converted(call.operation.output_format)  # read whole, then converted
+    ):
         return response
     headers = {k: response.headers[k] for k in PASSED_HEADERS if k in response.headers}
     body = await read_bounded(response, request, engine.max_json_bytes)

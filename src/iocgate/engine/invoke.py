@@ -19,6 +19,7 @@ from iocgate.capability import BindValues, Capability, ExposedCall, Operation
 from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
 from iocgate.engine.fetch import PASSED_HEADERS, Fetched, Invocation, fetch
 from iocgate.engine.flight import SingleFlight
+from iocgate.engine.formats import SchemaFiles, convert_body, is_converted
 from iocgate.engine.hooks import Plugins
 from iocgate.engine.mapping import apply_output_mapping, is_passthrough
 from iocgate.engine.observer import NullObserver, Observer
@@ -332,6 +333,11 @@ class Engine:
             "quota": quota,
             "upstream_status": stored.status,
         }
+        if is_converted(operation.output_format) and stored.status < 400:
+            converted = self._convert(operation, stored)
+            if not is_passthrough(output_parameters):
+                converted = apply_output_mapping(output_parameters, converted)
+            return Result(content_type="application/json", value=converted, **common)
         if is_passthrough(output_parameters) and (checked or stored.status < 400):
             # Stored bodies were checked as JSON when stored: serve the bytes, parse on demand.
             return Result(
@@ -349,6 +355,18 @@ class Engine:
             content_type="application/json",
             value=apply_output_mapping(output_parameters, parsed),
             **common,
+        )
+
+    def _convert(self, operation: Operation, stored: CachedResponse) -> Any:
+        """The body read as the operation's ``outputRawFormat`` (502 when it does not parse)."""
+        path = self.owner(operation).capability.path
+        return convert_body(
+            operation.output_format,
+            stored.body,
+            operation=operation.qualified_name,
+            content_type=stored.content_type,
+            schema=operation.output_schema,
+            schema_files=SchemaFiles(path.parent if path else None),
         )
 
     def redact(self, text: str) -> str:
