@@ -19,7 +19,13 @@ from iocgate.capability import BindValues, Capability, ExposedCall, Operation
 from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
 from iocgate.engine.fetch import PASSED_HEADERS, Fetched, Invocation, fetch
 from iocgate.engine.flight import SingleFlight
-from iocgate.engine.formats import SchemaFiles, convert_body, is_converted
+from iocgate.engine.formats import (
+    SchemaFiles,
+    convert_body,
+    is_binary,
+    is_converted,
+    max_binary_bytes,
+)
 from iocgate.engine.hooks import Plugins
 from iocgate.engine.mapping import apply_output_mapping, is_passthrough
 from iocgate.engine.observer import NullObserver, Observer
@@ -119,6 +125,7 @@ class Engine:
         for loaded in self.capabilities:
             for name, operation in loaded.capability.operations.items():
                 check_authentication(operation)  # at start-up, not on the first call
+                max_binary_bytes(operation.max_binary_size)  # a malformed size, likewise
                 self._owner[name] = loaded
         self.secrets = [s for loaded in self.capabilities for s in loaded.binds.secrets]
 
@@ -269,6 +276,8 @@ class Engine:
             cache=CacheStatus.HIT,
             age=self._age(stored.stored_at),
             upstream_status=200,
+            binary=is_binary(context.operation.output_format),
+            max_binary_bytes=max_binary_bytes(context.operation.max_binary_size),
         )
 
     async def _fetch_held(self, context: Invocation) -> Fetched:

@@ -1,6 +1,15 @@
 """Reading an upstream body of a declared ``outputRawFormat`` into the JSON tree the output
-mapping works on, in the shape the reference engine gives (its Jackson-based converters)."""
+mapping works on, in the shape the reference engine gives (its Jackson-based converters); and
+the bounds of declared binary content."""
 
+from iocgate.engine.formats.binary import (
+    DEFAULT_MAX_BINARY_BYTES,
+    binary_too_large,
+    bounded_chunks,
+    is_binary,
+    max_binary_bytes,
+    parse_binary_size,
+)
 from iocgate.engine.formats.convert import (
     CONVERTED_FORMATS,
     FormatLimits,
@@ -9,4 +18,16 @@ from iocgate.engine.formats.convert import (
     is_converted,
 )
 
-__all__ = ["CONVERTED_FORMATS", "FormatLimits", "SchemaFiles", "convert_body", "is_converted"]
+__all__ = [
+    "CONVERTED_FORMATS",
+    "DEFAULT_MAX_BINARY_BYTES",
+    "FormatLimits",
+    "SchemaFiles",
+    "binary_too_large",
+    "bounded_chunks",
+    "convert_body",
+    "is_binary",
+    "is_converted",
+    "max_binary_bytes",
+    "parse_binary_size",
+]
