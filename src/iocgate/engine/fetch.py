@@ -35,7 +35,7 @@ from iocgate.engine.retry import (
     with_retries,
 )
 from iocgate.engine.upstream import UpstreamResponse
-from iocgate.errors import PayloadTooLargeError, UpstreamUnavailableError
+from iocgate.errors import IocgateError, PayloadTooLargeError, UpstreamUnavailableError
 
 if TYPE_CHECKING:
     from iocgate.engine.invoke import Engine
@@ -59,6 +59,17 @@ def _parses(body: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _keepable(engine: Engine, call: Invocation, received: CachedResponse) -> bool:
+    """JSON that parses, or a body that converts from its declared format."""
+    if is_converted(call.operation.output_format) and received.status < 400:
+        try:
+            engine.convert_answer(call.operation, received)
+        except IocgateError:
+            return False
+        return True
+    return is_json(received.content_type) and _parses(received.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +113,7 @@ async def fetch(engine: Engine, call: Invocation, *, store: bool) -> Fetched:
     if not isinstance(received, CachedResponse):
         return Fetched(stream=_stream(engine, call, received, quota, store=store))
     ttl = engine.cache_policy.ttl_for(call.operation, received.status) if store else None
-    if (
-        ttl
-        and getattr(engine.cache, "keeps_answers", True)
-        and is_json(received.content_type)
-        and _parses(received.body)
-    ):
+    if ttl and getattr(engine.cache, "keeps_answers", True) and _keepable(engine, call, received):
         await engine.cache.put(call.request.cache_key, received, ttl)
         return Fetched(answer=received, quota=quota, stored=True)
     return Fetched(answer=received, quota=quota)

@@ -343,7 +343,7 @@ class Engine:
             "upstream_status": stored.status,
         }
         if is_converted(operation.output_format) and stored.status < 400:
-            converted = self._convert(operation, stored)
+            converted = self.convert_answer(operation, stored)
             if not is_passthrough(output_parameters):
                 converted = apply_output_mapping(output_parameters, converted)
             return Result(content_type="application/json", value=converted, **common)
@@ -366,7 +366,7 @@ class Engine:
             **common,
         )
 
-    def _convert(self, operation: Operation, stored: CachedResponse) -> Any:
+    def convert_answer(self, operation: Operation, stored: CachedResponse) -> Any:
         """The body read as the operation's ``outputRawFormat`` (502 when it does not parse)."""
         path = self.owner(operation).capability.path
         return convert_body(

@@ -125,14 +125,16 @@ def bodies() -> Iterator[tuple[str, dict[str, tuple[str, bytes]]]]:
 
 
 @asynccontextmanager
-async def rest(tmp_path: Path, upstream: str) -> AsyncIterator[httpx.AsyncClient]:
+async def rest(
+    tmp_path: Path, upstream: str, cache: str = "off"
+) -> AsyncIterator[httpx.AsyncClient]:
     for name in ("formats.yaml", "records.avsc", "records.proto"):
         shutil.copy(FIXTURES / name, tmp_path / name)  # schema files are found beside it
     settings = load_settings(
         {
             "capabilities": (tmp_path / "formats.yaml",),
             "upstream": upstream,
-            "cache": "off",
+            "cache": cache,
             "quota": "unlimited",
             "retry_attempts": 1,
         },
@@ -283,3 +285,35 @@ async def test_xml_entity_declarations_are_refused(
         served["/xml"] = good
     assert answer.status_code == 502
     assert "entities are disabled" in answer.json()["error"]["message"]
+
+
+async def test_converted_answer_is_cached_and_served_again_converted(
+    bodies: tuple[str, dict[str, tuple[str, bytes]]], tmp_path: Path
+) -> None:
+    url, served = bodies
+    async with rest(tmp_path, url, cache="memory") as client:
+        first = await client.get("/v1/xml")
+        good = served["/xml"]
+        served["/xml"] = ("application/xml", b"<changed/>")
+        try:
+            second = await client.get("/v1/xml")
+        finally:
+            served["/xml"] = good
+    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("MISS", "HIT")
+    assert second.json() == first.json() and len(second.json()) == 2
+
+
+async def test_malformed_answer_is_not_cached(
+    bodies: tuple[str, dict[str, tuple[str, bytes]]], tmp_path: Path
+) -> None:
+    url, served = bodies
+    good = served["/yaml"]
+    async with rest(tmp_path, url, cache="memory") as client:
+        served["/yaml"] = ("application/yaml", b"users: [1, 2\n")
+        try:
+            bad = await client.get("/v1/yaml")
+        finally:
+            served["/yaml"] = good
+        fixed = await client.get("/v1/yaml")
+    assert bad.status_code == 502
+    assert fixed.status_code == 200 and fixed.headers["x-cache"] == "MISS"
