@@ -136,6 +136,9 @@ def create_oauth_app(client_id: str, client_secret: str, *, lifetime: int) -> St
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         state.served += 1
+        elsewhere = request.query_params.get("redirect")
+        if elsewhere:  # a valid call is sent on to another origin
+            return Response(status_code=302, headers={"Location": elsewhere})
         return JSONResponse({"data": {"path": request.url.path}})
 
     app = Starlette(

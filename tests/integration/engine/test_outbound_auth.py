@@ -194,6 +194,27 @@ async def test_oauth2_token_the_upstream_refuses_is_replaced_once(
     assert len(state.issued) == 2 and state.refused == 1
 
 
+async def test_oauth2_token_does_not_follow_a_redirect_to_another_origin(
+    oauth: tuple[str, TokenState], echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    url, state = oauth
+    echo_url, seen = echo
+    text = (
+        capability(url + "/api", OAUTH % url)
+        .replace(
+            "inputParameters: [{name: id, in: path, type: string, required: true}]",
+            "inputParameters: [{name: id, in: path, type: string, required: true},"
+            " {name: redirect, in: query, type: string}]",
+        )
+        .replace("with: {id: rest.id}", "with: {id: rest.id, redirect: rest.redirect}")
+    )
+    async with rest(tmp_path, text, ENV | {"T_SECRET": CLIENT_SECRET}) as client:
+        answer = await client.get("/v1/things/1", params={"redirect": echo_url + "/landed"})
+    assert answer.status_code == 200 and len(state.issued) == 1
+    assert seen.requests[-1].path == "/landed"
+    assert "authorization" not in seen.requests[-1].headers
+
+
 async def test_oauth2_wrong_client_secret_is_a_502_naming_the_token_endpoint(
     oauth: tuple[str, TokenState], tmp_path: Path
 ) -> None:

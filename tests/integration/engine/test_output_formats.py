@@ -14,13 +14,15 @@ from pathlib import Path
 import fastavro
 import httpx
 import pytest
+from mcp import Client
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from iocgate.exposes.mcp import McpOptions, create_mcp_server
 from iocgate.exposes.rest import RestOptions, create_rest_app
-from iocgate.gateway import open_gateway
+from iocgate.gateway import Gateway, open_gateway
 from iocgate.settings import load_settings
 from tests.support.servers import run_server
 
@@ -125,9 +127,7 @@ def bodies() -> Iterator[tuple[str, dict[str, tuple[str, bytes]]]]:
 
 
 @asynccontextmanager
-async def rest(
-    tmp_path: Path, upstream: str, cache: str = "off"
-) -> AsyncIterator[httpx.AsyncClient]:
+async def gateway(tmp_path: Path, upstream: str, cache: str = "off") -> AsyncIterator[Gateway]:
     for name in ("formats.yaml", "records.avsc", "records.proto"):
         shutil.copy(FIXTURES / name, tmp_path / name)  # schema files are found beside it
     settings = load_settings(
@@ -141,6 +141,14 @@ async def rest(
         environ={"XDG_CACHE_HOME": str(tmp_path)},
     )
     async with open_gateway(settings) as opened:
+        yield opened
+
+
+@asynccontextmanager
+async def rest(
+    tmp_path: Path, upstream: str, cache: str = "off"
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with gateway(tmp_path, upstream, cache) as opened:
         app = create_rest_app(opened.engine, RestOptions())
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
@@ -161,6 +169,20 @@ async def test_xml_elements_become_fields_and_repeated_ones_an_array(
         {"id": "1", "name": "Ada Lovelace", "email": "ada@example.org"},
         {"id": "2", "name": "Alan Turing", "email": "alan@example.org"},
     ]
+
+
+async def test_mcp_tool_over_xml_answers_the_mapped_json(
+    bodies: tuple[str, dict[str, tuple[str, bytes]]], tmp_path: Path
+) -> None:
+    async with (
+        gateway(tmp_path, bodies[0]) as opened,
+        Client(create_mcp_server(opened.engine, McpOptions())) as client,
+    ):
+        result = await client.call_tool("list-users", {})
+    assert not result.is_error
+    assert result.structured_content == {
+        "result": [{"id": "1", "name": "Ada Lovelace"}, {"id": "2", "name": "Alan Turing"}]
+    }
 
 
 async def test_csv_rows_are_objects_keyed_by_the_header(
