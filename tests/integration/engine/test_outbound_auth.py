@@ -167,6 +167,37 @@ async def test_oauth2_token_is_requested_once_and_shared_by_concurrent_calls(
     assert sent["authorization"] == f"Basic {basic}"
 
 
+async def test_oauth2_token_endpoint_is_read_from_the_issuer_metadata_once(
+    oauth: tuple[str, TokenState], tmp_path: Path
+) -> None:
+    url, state = oauth
+    auth = (
+        f"{{type: oauth2, authorizationServerUri: '{url}/tenant', clientId: {CLIENT_ID}, "
+        "clientSecret: '{{env.SECRET}}'}"
+    )
+    async with rest(
+        tmp_path, capability(url + "/api", auth), ENV | {"T_SECRET": CLIENT_SECRET}
+    ) as client:
+        first = await client.get("/v1/things/1")
+        state.revoke_all()  # a second token, from the endpoint already known
+        second = await client.get("/v1/things/2")
+    assert (first.status_code, second.status_code) == (200, 200), first.text
+    assert state.metadata_reads == 1 and len(state.issued) == 2
+
+
+async def test_oauth2_issuer_without_metadata_names_both_places_it_looked(
+    echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    url, _ = echo  # answers JSON without a token_endpoint
+    auth = f"{{type: oauth2, authorizationServerUri: '{url}/as', clientId: c, clientSecret: s}}"
+    async with rest(tmp_path, capability(url, auth), ENV) as client:
+        answer = await client.get("/v1/things/1")
+    assert answer.status_code == 502
+    message = answer.json()["error"]["message"]
+    assert f"{url}/.well-known/oauth-authorization-server/as" in message
+    assert f"{url}/as/.well-known/openid-configuration" in message and "tokenEndpoint" in message
+
+
 async def test_oauth2_token_is_renewed_before_it_expires(
     oauth: tuple[str, TokenState], tmp_path: Path
 ) -> None:
