@@ -61,15 +61,17 @@ def _parses(body: bytes) -> bool:
     return True
 
 
-def _keepable(engine: Engine, call: Invocation, received: CachedResponse) -> bool:
-    """JSON that parses, or a body that converts from its declared format."""
+async def _keepable(
+    engine: Engine, call: Invocation, received: CachedResponse
+) -> tuple[bool, tuple[Any] | None]:
+    """JSON that parses, or a body that converts from its declared format (with its tree, so
+    that it is converted once)."""
     if is_converted(call.operation.output_format) and received.status < 400:
         try:
-            engine.convert_answer(call.operation, received)
+            return True, (await engine.convert_answer(call.operation, received),)
         except IocgateError:
-            return False
-        return True
-    return is_json(received.content_type) and _parses(received.body)
+            return False, None
+    return is_json(received.content_type) and _parses(received.body), None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ class Fetched:
     quota: QuotaStatus | None = None
     stored: bool = False  # the answer is now in the cache
     from_cache: bool = False  # another replica fetched it; we found it stored
+    converted: tuple[Any] | None = None  # the answer's tree, when a declared format was read
 
 
 async def fetch(engine: Engine, call: Invocation, *, store: bool) -> Fetched:
@@ -113,9 +116,11 @@ async def fetch(engine: Engine, call: Invocation, *, store: bool) -> Fetched:
     if not isinstance(received, CachedResponse):
         return Fetched(stream=_stream(engine, call, received, quota, store=store))
     ttl = engine.cache_policy.ttl_for(call.operation, received.status) if store else None
-    if ttl and getattr(engine.cache, "keeps_answers", True) and _keepable(engine, call, received):
-        await engine.cache.put(call.request.cache_key, received, ttl)
-        return Fetched(answer=received, quota=quota, stored=True)
+    if ttl and getattr(engine.cache, "keeps_answers", True):
+        keep, converted = await _keepable(engine, call, received)
+        if keep:
+            await engine.cache.put(call.request.cache_key, received, ttl)
+            return Fetched(answer=received, quota=quota, stored=True, converted=converted)
     return Fetched(answer=received, quota=quota)
 
 
