@@ -165,3 +165,17 @@ async def test_mcp_binary_over_max_binary_size_is_an_error(
     assert result.is_error
     text = " ".join(b.text for b in result.content if isinstance(b, types.TextContent))
     assert "PayloadTooLargeError" in text and "maxBinarySize (1024 bytes)" in text
+
+
+async def test_openapi_offers_declared_binary_under_its_media_type_only(
+    files: str, tmp_path: Path
+) -> None:
+    async with gateway(tmp_path, files) as opened:
+        app = create_rest_app(opened.engine, RestOptions())
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            document = (await client.get("/openapi.json")).json()
+    image = document["paths"]["/v1/image"]["get"]["responses"]["200"]["content"]
+    capped = document["paths"]["/v1/capped"]["get"]["responses"]["200"]["content"]
+    assert list(image) == ["image/png"] and image["image/png"]["schema"]["format"] == "binary"
+    assert list(capped) == ["application/octet-stream"]

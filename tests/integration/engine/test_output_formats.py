@@ -373,3 +373,13 @@ async def test_large_body_is_converted_without_stalling_the_event_loop(
     assert answer.status_code == 200 and len(answer.json()) > 60_000
     # The parse takes seconds; the loop kept turning meanwhile (inline, one gap would be all).
     assert took > 1.0 and max(gaps) < took / 2
+
+
+async def test_openapi_offers_json_only_for_a_converted_format(
+    bodies: tuple[str, dict[str, tuple[str, bytes]]], tmp_path: Path
+) -> None:
+    async with rest(tmp_path, bodies[0]) as client:
+        document = (await client.get("/openapi.json")).json()
+    answer = document["paths"]["/v1/xml"]["get"]["responses"]["200"]
+    assert list(answer["content"]) == ["application/json"]
+    assert "xml answer, as JSON" in answer["description"]
