@@ -140,8 +140,7 @@ class UpstreamClient:
         body: bytes | None,
         auth: OutboundAuth | None = None,
     ) -> UpstreamResponse:
-        scheme, host, port = _origin(url)
-        origin = f"{scheme}://{host}:{port}"
+        origin = "{}://{}:{}".format(*_origin(url)) if auth is not None else ""
         if self._transport is not None:
             client = self._injected()
             built = client.build_request(method, url, headers=headers, content=body)
