@@ -25,6 +25,7 @@ from iocgate.engine.fetch import PASSED_HEADERS, Fetched, Invocation, fetch
 from iocgate.engine.flight import SingleFlight
 from iocgate.engine.formats import (
     SchemaFiles,
+    check_output_format,
     convert_body,
     is_binary,
     is_converted,
@@ -140,6 +141,7 @@ class Engine:
             for name, operation in loaded.capability.operations.items():
                 check_authentication(operation)  # at start-up, not on the first call
                 max_binary_bytes(operation.max_binary_size)  # a malformed size, likewise
+                check_output_format(operation.output_format, operation.qualified_name)
                 self._owner[name] = loaded
         self.secrets = [s for loaded in self.capabilities for s in loaded.binds.secrets]
 

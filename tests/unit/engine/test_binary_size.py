@@ -1,4 +1,5 @@
-"""``maxBinarySize``: the spec's sizes with a unit, and a malformed one refused at start-up."""
+"""``maxBinarySize``: the spec's sizes with a unit; a malformed size or an unknown format is
+refused at start-up."""
 
 from __future__ import annotations
 
@@ -52,4 +53,27 @@ def test_engine_refuses_a_malformed_max_binary_size_at_start_up() -> None:
     )
     binds = resolve_binds(capability.binds, capability_file="b.yaml", environ={})
     with pytest.raises(CapabilityError, match="maxBinarySize '5MB'"):
+        Engine([LoadedCapability(capability, binds)])
+
+
+def test_engine_refuses_an_unknown_output_raw_format_naming_the_known_ones() -> None:
+    capability = load_capability_text(
+        textwrap.dedent(
+            """\
+            naftiko: 1.0.0-alpha2
+            info: {label: F}
+            capability:
+              consumes:
+              - type: http
+                namespace: up
+                baseUri: http://up.test
+                resources:
+                - {name: r, path: /r, operations: [{name: get, outputRawFormat: protobuff}]}
+              exposes:
+              - {type: mcp, namespace: m, tools: [{name: t, call: up.get}]}
+            """
+        )
+    )
+    binds = resolve_binds(capability.binds, capability_file="f.yaml", environ={})
+    with pytest.raises(CapabilityError, match=r"'protobuff' of up\.get .* avro, binary, csv"):
         Engine([LoadedCapability(capability, binds)])

@@ -14,6 +14,7 @@ from iocgate.engine.formats.convert import (
     CONVERTED_FORMATS,
     FormatLimits,
     SchemaFiles,
+    check_output_format,
     convert_body,
     is_converted,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "SchemaFiles",
     "binary_too_large",
     "bounded_chunks",
+    "check_output_format",
     "convert_body",
     "is_binary",
     "is_converted",

@@ -9,7 +9,14 @@ from typing import Any
 
 from iocgate.errors import CapabilityError, UpstreamFormatError
 
-__all__ = ["CONVERTED_FORMATS", "FormatLimits", "SchemaFiles", "convert_body", "is_converted"]
+__all__ = [
+    "CONVERTED_FORMATS",
+    "FormatLimits",
+    "SchemaFiles",
+    "check_output_format",
+    "convert_body",
+    "is_converted",
+]
 
 #: ``outputRawFormat`` values read into a JSON tree; ``json`` is the engine's own and
 #: ``binary`` passes through as bytes.
@@ -21,6 +28,17 @@ SEPARATORS = {"csv": ",", "tsv": "\t", "psv": "|"}
 
 def is_converted(output_format: str | None) -> bool:
     return (output_format or "json").lower() in CONVERTED_FORMATS
+
+
+def check_output_format(output_format: str | None, operation: str) -> None:
+    """Refuse, at start-up, an ``outputRawFormat`` the engine cannot read."""
+    known = {"json", "binary", *CONVERTED_FORMATS}
+    if (output_format or "json").lower() not in known:
+        raise CapabilityError(
+            f"outputRawFormat {output_format!r} of {operation} is not a format iocgate reads; "
+            f"use one of {', '.join(sorted(known))}",
+            field="outputRawFormat",
+        )
 
 
 @dataclass(frozen=True, slots=True)
