@@ -7,9 +7,13 @@ from pathlib import Path
 
 import fastavro
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iocgate.engine.formats import FormatLimits, SchemaFiles, convert_body
 from iocgate.errors import CapabilityError, UpstreamFormatError
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "formats"
 
 
 def convert(kind: str, body: bytes, **options: object) -> object:
@@ -90,3 +94,20 @@ def test_body_over_the_bound_is_refused_before_parsing() -> None:
 def test_text_is_decoded_with_the_declared_charset() -> None:
     body = "name\nJosé\n".encode("latin-1")
     assert convert("csv", body, content_type="text/csv; charset=ISO-8859-1") == [{"name": "José"}]
+
+
+@pytest.mark.parametrize("kind", ["xml", "csv", "yaml", "html", "markdown", "avro", "protobuf"])
+@settings(max_examples=150, deadline=None)
+@given(body=st.binary(max_size=96) | st.text(alphabet="<>/a =\"'-:|#*\n\t{}[],&;!", max_size=96))
+def test_any_body_converts_or_is_a_format_error(kind: str, body: bytes | str) -> None:
+    raw = body.encode() if isinstance(body, str) else body
+    if kind == "markdown":
+        raw = b"---\n" + raw + b"\n---\ntext"
+    schema = {"avro": "records.avsc", "protobuf": "records.proto"}.get(kind)
+    try:
+        convert(kind, raw, schema=schema, schema_files=SchemaFiles(FIXTURES))
+    except UpstreamFormatError as exc:  # any other exception fails the test
+        message = exc.message
+    else:
+        return
+    assert f"not valid {kind}" in message

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, ParserRejectedMarkup, Tag
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -26,7 +26,10 @@ def _words(tag: Tag) -> str:
 
 def read_html(text: str, selector: str | None) -> dict[str, Any]:
     """Every ``<table>`` (or those ``selector`` picks, or holds) with a header row."""
-    document = BeautifulSoup(text, "html.parser")
+    try:
+        document = BeautifulSoup(text, "html.parser")
+    except ParserRejectedMarkup as exc:
+        raise ValueError(str(exc)) from None
     if selector and selector.strip():
         tables: list[Tag] = []
         for element in document.select(selector):
@@ -83,7 +86,10 @@ def _front_matter(markdown: str) -> tuple[dict[str, Any], str]:
         end = markdown.find("\n---\n", 4)
         if end > -1:
             block = markdown[4:end].strip()
-            parsed = yaml.safe_load(block) if block else None
+            try:
+                parsed = yaml.safe_load(block) if block else None
+            except yaml.YAMLError as exc:
+                raise ValueError(f"front matter: {str(exc).splitlines()[0]}") from None
             return (parsed if isinstance(parsed, dict) else {}), markdown[end + 5 :]
     return {}, markdown
 
