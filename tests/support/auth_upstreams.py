@@ -93,6 +93,7 @@ class TokenState:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     refused: int = 0  # API calls answered 401
     served: int = 0
+    metadata_reads: int = 0
 
     def revoke_all(self) -> None:
         self.expiry.clear()
@@ -136,10 +137,21 @@ def create_oauth_app(client_id: str, client_secret: str, *, lifetime: int) -> St
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         state.served += 1
+        elsewhere = request.query_params.get("redirect")
+        if elsewhere:  # a valid call is sent on to another origin
+            return Response(status_code=302, headers={"Location": elsewhere})
         return JSONResponse({"data": {"path": request.url.path}})
+
+    async def metadata(request: Request) -> Response:
+        state.metadata_reads += 1
+        origin = f"{request.url.scheme}://{request.url.netloc}"
+        return JSONResponse(
+            {"issuer": origin + "/tenant", "token_endpoint": origin + "/oauth/token"}
+        )
 
     app = Starlette(
         routes=[
+            Route("/.well-known/oauth-authorization-server/tenant", metadata),
             Route("/oauth/token", token, methods=["POST"]),
             Route("/api/{path:path}", api, methods=["GET", "POST"]),
         ]

@@ -41,7 +41,9 @@ class Authentication(SpecModel):
     username: str | None = None
     password: str | None = None
     # oauth2 on a consumed API: the client credentials grant (naftiko/ikanos #260). The schema
-    # names tokenEndpoint, scopes, audience and resource; clientId and clientSecret are ours.
+    # names authorizationServerUri, tokenEndpoint, scopes, audience and resource; clientId and
+    # clientSecret are ours.
+    authorizationServerUri: str | None = None
     tokenEndpoint: str | None = None
     clientId: str | None = None
     clientSecret: str | None = None
@@ -85,6 +87,9 @@ class ConsumedOperation(SpecModel):
     description: str | None = None
     inputParameters: list[InputParameter] = []
     outputRawFormat: str = "json"
+    outputSchema: str | None = None  # avro/protobuf schema file, html selector, md heading
+    outputMediaType: str | None = None
+    maxBinarySize: str | None = None
     outputParameters: list[OutputParameter] = []
     body: Any = None
 

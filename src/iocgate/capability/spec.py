@@ -66,6 +66,9 @@ class Operation:
     authentication: Authentication | None
     description: str = ""
     body_template: Any = None
+    output_schema: str | None = None  # outputSchema: a schema file or a selector, by format
+    output_media_type: str | None = None  # outputMediaType: the media type answers are given
+    max_binary_size: str | None = None  # maxBinarySize, e.g. "5MiB" (binary content)
 
     @property
     def qualified_name(self) -> str:
@@ -225,6 +228,9 @@ def _operation(
         authentication=consumes.authentication,
         description=op.description or op.label or "",
         body_template=op.body,
+        output_schema=op.outputSchema,
+        output_media_type=op.outputMediaType,
+        max_binary_size=op.maxBinarySize,
     )
 
 

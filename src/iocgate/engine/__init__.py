@@ -12,6 +12,7 @@ from iocgate.engine.budget import Budget, Window, WindowUsage, parse_budget
 from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
 from iocgate.engine.clients import PerClientQuota, half_budget
 from iocgate.engine.flight import SingleFlight
+from iocgate.engine.formats import is_binary, is_converted
 from iocgate.engine.hooks import Plugin, Plugins
 from iocgate.engine.invoke import CacheMode, Caller, Engine, LoadedCapability
 from iocgate.engine.mapping import apply_output_mapping
@@ -77,6 +78,8 @@ __all__ = [
     "connect_redis",
     "describe_store",
     "half_budget",
+    "is_binary",
+    "is_converted",
     "is_redis",
     "new_request_id",
     "open_budget_store",

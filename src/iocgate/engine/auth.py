@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import anyio
 import httpx
@@ -27,8 +27,8 @@ __all__ = [
     "Authenticator",
     "ClientCredentials",
     "DigestCredentials",
+    "Exchange",
     "OutboundAuth",
-    "PostForm",
     "TokenCache",
 ]
 
@@ -52,12 +52,13 @@ class DigestCredentials:
 class ClientCredentials:
     """``type: oauth2`` on a consumed API: the client credentials grant (RFC 6749 §4.4)."""
 
-    token_endpoint: str
+    token_endpoint: str  # "" when it is to be read from the issuer's metadata (RFC 8414)
     client_id: str
     client_secret: str = field(repr=False)
     scopes: tuple[str, ...] = ()
     audience: str | None = None
     resource: str | None = None
+    issuer: str = ""  # authorizationServerUri
 
     def form(self) -> dict[str, str]:
         """The token request's form fields (the client authenticates with HTTP Basic)."""
@@ -78,9 +79,12 @@ class ClientCredentials:
 
 OutboundAuth = DigestCredentials | ClientCredentials
 
-#: Sends a form POST and returns (status, body): the upstream client's, so tokens travel over
-#: the same pool, timeouts and transport as the calls they authorise.
-PostForm = Callable[[str, Mapping[str, str], Mapping[str, str]], Awaitable[tuple[int, bytes]]]
+#: Sends a small request (method, url, headers, form or None) and returns (status, body): the
+#: upstream client's, so token requests travel over the same pool, timeouts and transport as
+#: the calls they authorise.
+Exchange = Callable[
+    [str, str, Mapping[str, str], Mapping[str, str] | None], Awaitable[tuple[int, bytes]]
+]
 
 
 @dataclass(slots=True)
@@ -96,6 +100,7 @@ class TokenCache:
         self._clock = clock
         self._tokens: dict[ClientCredentials, _Token] = {}
         self._locks: dict[ClientCredentials, anyio.Lock] = {}
+        self._endpoints: dict[str, str] = {}  # issuer -> its token endpoint, once discovered
 
     def _fresh(self, client: ClientCredentials) -> str | None:
         token = self._tokens.get(client)
@@ -103,7 +108,7 @@ class TokenCache:
             return None
         return token.value
 
-    async def token(self, client: ClientCredentials, post: PostForm) -> tuple[str, bool]:
+    async def token(self, client: ClientCredentials, exchange: Exchange) -> tuple[str, bool]:
         """A valid access token for ``client``, and whether it was already held (a new one is
         requested only when none is)."""
         held = self._fresh(client)
@@ -114,7 +119,7 @@ class TokenCache:
             held = self._fresh(client)
             if held is not None:
                 return held, True
-            token = await self._request(client, post)
+            token = await self._request(client, exchange)
             self._tokens[client] = token
             return token.value, False
 
@@ -124,17 +129,37 @@ class TokenCache:
         if token is not None and token.value == value:
             del self._tokens[client]
 
-    async def _request(self, client: ClientCredentials, post: PostForm) -> _Token:
+    async def _endpoint(self, client: ClientCredentials, exchange: Exchange) -> str:
+        """The declared token endpoint, else the one the issuer's metadata names."""
+        if client.token_endpoint:
+            return client.token_endpoint
+        if client.issuer in self._endpoints:
+            return self._endpoints[client.issuer]
+        urls = _metadata_urls(client.issuer)
+        for url in urls:
+            status, body = await exchange("GET", url, {}, None)
+            endpoint = _json_object(body).get("token_endpoint")
+            if status == 200 and isinstance(endpoint, str) and endpoint:
+                log.info("oauth2 token endpoint of %s is %s", client.issuer, endpoint)
+                self._endpoints[client.issuer] = endpoint
+                return endpoint
+        raise UpstreamAuthenticationError(
+            f"the authorization server {client.issuer} publishes no token_endpoint (read "
+            f"{' and '.join(urls)}); set tokenEndpoint in the capability's oauth2 authentication"
+        )
+
+    async def _request(self, client: ClientCredentials, exchange: Exchange) -> _Token:
         started = self._clock()
-        status, body = await post(
-            client.token_endpoint, client.form(), {"Authorization": client.basic()}
+        endpoint = await self._endpoint(client, exchange)
+        status, body = await exchange(
+            "POST", endpoint, {"Authorization": client.basic()}, client.form()
         )
         answer = _json_object(body)
         if status != 200:
             # A refusal (4xx) is configuration, not a passing fault: it is not retried.
             error = UpstreamUnavailableError if status >= 500 else UpstreamAuthenticationError
             raise error(
-                f"the token endpoint {client.token_endpoint} refused the client credentials of "
+                f"the token endpoint {endpoint} refused the client credentials of "
                 f"{client.client_id!r} (HTTP {status}{_oauth_error(answer, client)}); check "
                 "tokenEndpoint, clientId, clientSecret and scopes in the capability's oauth2 "
                 "authentication"
@@ -143,7 +168,7 @@ class TokenCache:
         kind = str(answer.get("token_type", "Bearer"))
         if not isinstance(value, str) or not value or kind.lower() != "bearer":
             raise UpstreamAuthenticationError(
-                f"the token endpoint {client.token_endpoint} answered without a bearer "
+                f"the token endpoint {endpoint} answered without a bearer "
                 "access_token (RFC 6749 §5.1 requires access_token and token_type Bearer)"
             )
         lifetime = _seconds(answer.get("expires_in"))
@@ -152,9 +177,20 @@ class TokenCache:
             renew_at = started + lifetime - min(RENEW_AT_MOST, lifetime * RENEW_SHARE)
         log.info(
             "oauth2 access token obtained for client %s from %s (expires in %s s)",
-            client.client_id, client.token_endpoint, "?" if lifetime is None else int(lifetime),
+            client.client_id, endpoint, "?" if lifetime is None else int(lifetime),
         )  # fmt: skip
         return _Token(value, renew_at)
+
+
+def _metadata_urls(issuer: str) -> list[str]:
+    """RFC 8414 §3's metadata URL (well-known segment before the issuer's path), then
+    OpenID Connect discovery's (appended)."""
+    parts = urlsplit(issuer.rstrip("/"))
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return [
+        f"{origin}/.well-known/oauth-authorization-server{parts.path}",
+        f"{issuer.rstrip('/')}/.well-known/openid-configuration",
+    ]
 
 
 def _json_object(body: bytes) -> dict[str, object]:
@@ -197,11 +233,13 @@ class Authenticator:
         self._middlewares: dict[tuple[DigestCredentials, str], DigestAuthMiddleware] = {}
         self._httpx: dict[tuple[DigestCredentials, str], httpx.DigestAuth] = {}
 
-    async def bearer(self, auth: OutboundAuth | None, post: PostForm) -> tuple[str, bool] | None:
+    async def bearer(
+        self, auth: OutboundAuth | None, exchange: Exchange
+    ) -> tuple[str, bool] | None:
         """The access token to send for ``auth`` and whether it was held already (None when
         ``auth`` is not oauth2)."""
         if isinstance(auth, ClientCredentials):
-            return await self.tokens.token(auth, post)
+            return await self.tokens.token(auth, exchange)
         return None
 
     def middleware(self, auth: OutboundAuth | None, origin: str) -> DigestAuthMiddleware | None:

@@ -18,6 +18,13 @@ import httpx
 
 from iocgate.capability import Operation
 from iocgate.engine.cache import CachedResponse
+from iocgate.engine.formats import (
+    binary_too_large,
+    bounded_chunks,
+    is_binary,
+    is_converted,
+    max_binary_bytes,
+)
 from iocgate.engine.request import UpstreamRequest
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import (
@@ -28,7 +35,7 @@ from iocgate.engine.retry import (
     with_retries,
 )
 from iocgate.engine.upstream import UpstreamResponse
-from iocgate.errors import PayloadTooLargeError, UpstreamUnavailableError
+from iocgate.errors import IocgateError, PayloadTooLargeError, UpstreamUnavailableError
 
 if TYPE_CHECKING:
     from iocgate.engine.invoke import Engine
@@ -54,6 +61,19 @@ def _parses(body: bytes) -> bool:
     return True
 
 
+async def _keepable(
+    engine: Engine, call: Invocation, received: CachedResponse
+) -> tuple[bool, tuple[Any] | None]:
+    """JSON that parses, or a body that converts from its declared format (with its tree, so
+    that it is converted once)."""
+    if is_converted(call.operation.output_format) and received.status < 400:
+        try:
+            return True, (await engine.convert_answer(call.operation, received),)
+        except IocgateError:
+            return False, None
+    return is_json(received.content_type) and _parses(received.body), None
+
+
 @dataclass(frozen=True, slots=True)
 class Invocation:
     """One call to `Engine.invoke`, as its steps need it."""
@@ -75,6 +95,7 @@ class Fetched:
     quota: QuotaStatus | None = None
     stored: bool = False  # the answer is now in the cache
     from_cache: bool = False  # another replica fetched it; we found it stored
+    converted: tuple[Any] | None = None  # the answer's tree, when a declared format was read
 
 
 async def fetch(engine: Engine, call: Invocation, *, store: bool) -> Fetched:
@@ -95,14 +116,11 @@ async def fetch(engine: Engine, call: Invocation, *, store: bool) -> Fetched:
     if not isinstance(received, CachedResponse):
         return Fetched(stream=_stream(engine, call, received, quota, store=store))
     ttl = engine.cache_policy.ttl_for(call.operation, received.status) if store else None
-    if (
-        ttl
-        and getattr(engine.cache, "keeps_answers", True)
-        and is_json(received.content_type)
-        and _parses(received.body)
-    ):
-        await engine.cache.put(call.request.cache_key, received, ttl)
-        return Fetched(answer=received, quota=quota, stored=True)
+    if ttl and getattr(engine.cache, "keeps_answers", True):
+        keep, converted = await _keepable(engine, call, received)
+        if keep:
+            await engine.cache.put(call.request.cache_key, received, ttl)
+            return Fetched(answer=received, quota=quota, stored=True, converted=converted)
     return Fetched(answer=received, quota=quota)
 
 
@@ -136,7 +154,18 @@ async def _attempt(
             response.status_code, body, headers, parse_retry_after(headers.get("retry-after"))
         )
     content_type = response.headers.get("content-type", "application/octet-stream")
-    if not is_json(content_type) and response.status_code < 400:
+    declared = call.operation.output_format
+    if (
+        (not is_json(content_type) or is_binary(declared))  # binary: whatever the type says
+        and response.status_code < 400
+        and not is_converted(declared)  # read whole, then converted
+    ):
+        if is_binary(declared):  # a Content-Length over maxBinarySize is refused at once
+            limit = max_binary_bytes(call.operation.max_binary_size)
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit:
+                await response.aclose()
+                raise binary_too_large(call.operation.qualified_name, limit)
         return response
     headers = {k: response.headers[k] for k in PASSED_HEADERS if k in response.headers}
     body = await read_bounded(response, request, engine.max_json_bytes)
@@ -153,23 +182,35 @@ def _stream(
     *,
     store: bool,
 ) -> Result:
-    """Bytes passed through untouched; teed into the artefact cache when they may be kept."""
-    content_type = response.headers.get("content-type", "application/octet-stream")
+    """Bytes passed through untouched; teed into the artefact cache when they may be kept.
+
+    Declared binary content (``outputRawFormat: binary``) is bounded by ``maxBinarySize`` and
+    carries the declared ``outputMediaType``.
+    """
+    operation = call.operation
+    content_type = operation.output_media_type or response.headers.get(
+        "content-type", "application/octet-stream"
+    )
     headers = {k: response.headers[k] for k in PASSED_HEADERS if k in response.headers}
     if "content-encoding" in response.headers:
         headers.pop("content-length", None)  # we pass decoded bytes: the length changes
     length = int(headers["content-length"]) if "content-length" in headers else None
+    chunks = response.aiter_bytes()
+    limit = None
+    if is_binary(operation.output_format):
+        limit = max_binary_bytes(operation.max_binary_size)
+        chunks = bounded_chunks(chunks, limit, operation.qualified_name)
     artefacts = engine.cache.artefacts
     status = response.status_code
     ttl = engine.cache_policy.ttl_for(call.operation, status) if store else None
     if artefacts is not None and ttl and status == 200 and artefacts.admits(length):
         kept = tuple((k, v) for k, v in headers.items() if k != "content-length")
         stream = artefacts.tee(
-            call.request.cache_key, response.aiter_bytes(), response.aclose,
+            call.request.cache_key, chunks, response.aclose,
             length=length, content_type=content_type, headers=kept, ttl=ttl,
         )  # fmt: skip
     else:
-        stream = ByteStream(response.aiter_bytes(), response.aclose, length)
+        stream = ByteStream(chunks, response.aclose, length)
     return Result(
         status=status,
         content_type=content_type,
@@ -180,6 +221,8 @@ def _stream(
         cache=CacheStatus.MISS if store else CacheStatus.BYPASS,
         quota=quota,
         upstream_status=status,
+        binary=limit is not None,
+        max_binary_bytes=limit,
     )
 
 

@@ -7,6 +7,7 @@ idempotent operations are retried. Each quota unit is taken per attempt, retries
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -15,10 +16,21 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import anyio
+import anyio.to_thread
+
 from iocgate.capability import BindValues, Capability, ExposedCall, Operation
 from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
 from iocgate.engine.fetch import PASSED_HEADERS, Fetched, Invocation, fetch
 from iocgate.engine.flight import SingleFlight
+from iocgate.engine.formats import (
+    SchemaFiles,
+    check_output_format,
+    convert_body,
+    is_binary,
+    is_converted,
+    max_binary_bytes,
+)
 from iocgate.engine.hooks import Plugins
 from iocgate.engine.mapping import apply_output_mapping, is_passthrough
 from iocgate.engine.observer import NullObserver, Observer
@@ -40,6 +52,16 @@ from iocgate.errors import IocgateError, NotFoundError
 __all__ = ["CacheMode", "CachePolicy", "Caller", "Engine", "LoadedCapability"]
 
 log = logging.getLogger("iocgate.upstream")
+
+CONVERT_INLINE_BYTES = 64 * 1024  # converted formats larger than this parse off the event loop
+
+
+async def _off_loop(size: int, work: Callable[[], Any]) -> Any:
+    """``work()`` on a body of ``size`` bytes: inline when small, else in a worker thread, since
+    converting or mapping megabytes takes seconds the event loop must not wait out."""
+    if size <= CONVERT_INLINE_BYTES:
+        return work()
+    return await anyio.to_thread.run_sync(work)
 
 
 class CacheMode(StrEnum):
@@ -118,6 +140,8 @@ class Engine:
         for loaded in self.capabilities:
             for name, operation in loaded.capability.operations.items():
                 check_authentication(operation)  # at start-up, not on the first call
+                max_binary_bytes(operation.max_binary_size)  # a malformed size, likewise
+                check_output_format(operation.output_format, operation.qualified_name)
                 self._owner[name] = loaded
         self.secrets = [s for loaded in self.capabilities for s in loaded.binds.secrets]
 
@@ -224,7 +248,9 @@ class Engine:
             return await self._invoke_cached(context)
         store = cacheable and caller.cache_mode is CacheMode.REFRESH
         fetched = await fetch(self, context, store=store)
-        return self._result(context, fetched, CacheStatus.MISS if store else CacheStatus.BYPASS)
+        return await self._result(
+            context, fetched, CacheStatus.MISS if store else CacheStatus.BYPASS
+        )
 
     async def _invoke_cached(self, context: Invocation) -> Result:
         """The cache, then one shared upstream call per key (single flight)."""
@@ -241,10 +267,11 @@ class Engine:
             hit = await self._lookup(context)
             if hit is not None:
                 return hit
-            return self._result(context, await fetch(self, context, store=True), CacheStatus.MISS)
+            fresh = await fetch(self, context, store=True)
+            return await self._result(context, fresh, CacheStatus.MISS)
         if fetched.from_cache or (fetched.stored and not led):
-            return self._result(context, fetched, CacheStatus.HIT)
-        return self._result(context, fetched, CacheStatus.MISS)
+            return await self._result(context, fetched, CacheStatus.HIT)
+        return await self._result(context, fetched, CacheStatus.MISS)
 
     async def _lookup(self, context: Invocation) -> Result | None:
         """A stored answer for the request: JSON, or an artefact file (waiting for one that
@@ -252,7 +279,7 @@ class Engine:
         key = context.request.cache_key
         cached = await self.cache.get(key)
         if cached is not None:
-            return self._result(context, Fetched(answer=cached), CacheStatus.HIT)
+            return await self._result(context, Fetched(answer=cached), CacheStatus.HIT)
         artefacts = self.cache.artefacts
         if artefacts is None:
             return None
@@ -272,6 +299,8 @@ class Engine:
             cache=CacheStatus.HIT,
             age=self._age(stored.stored_at),
             upstream_status=200,
+            binary=is_binary(context.operation.output_format),
+            max_binary_bytes=max_binary_bytes(context.operation.max_binary_size),
         )
 
     async def _fetch_held(self, context: Invocation) -> Fetched:
@@ -285,7 +314,7 @@ class Engine:
                 return Fetched(answer=cached, from_cache=True)
             return await fetch(self, context, store=True)
 
-    def _result(self, context: Invocation, fetched: Fetched, cache: CacheStatus) -> Result:
+    async def _result(self, context: Invocation, fetched: Fetched, cache: CacheStatus) -> Result:
         if fetched.stream is not None:
             return fetched.stream
         assert fetched.answer is not None
@@ -296,9 +325,9 @@ class Engine:
         checked = cache is CacheStatus.HIT or fetched.stored  # stored bodies were parsed once
         version = (context.request.cache_key, fetched.answer.stored_at) if checked else None
         quota = None if cache is CacheStatus.HIT else fetched.quota  # a hit spent nothing
-        return self._json_result(
+        return await self._json_result(
             context.operation, context.output_parameters, fetched.answer, context.request_id,
-            cache, age, quota, checked=checked, version=version,
+            cache, age, quota, checked=checked, version=version, converted=fetched.converted,
         )  # fmt: skip
 
     def _age(self, stored_at: float) -> int:
@@ -312,7 +341,7 @@ class Engine:
             extra={"request_id": context.request_id, "cache": "HIT"},
         )  # fmt: skip
 
-    def _json_result(
+    async def _json_result(
         self,
         operation: Operation,
         output_parameters: Any,
@@ -324,6 +353,7 @@ class Engine:
         *,
         checked: bool = False,
         version: tuple[str, float] | None = None,
+        converted: tuple[Any] | None = None,
     ) -> Result:
         headers = {k: v for k, v in stored.headers if k in PASSED_HEADERS and k != "content-length"}
         common: dict[str, Any] = {
@@ -336,6 +366,12 @@ class Engine:
             "quota": quota,
             "upstream_status": stored.status,
         }
+        if is_converted(operation.output_format) and stored.status < 400:
+            (tree,) = converted or (await self.convert_answer(operation, stored),)
+            if not is_passthrough(output_parameters):
+                mapping = functools.partial(apply_output_mapping, output_parameters, tree)
+                tree = await _off_loop(len(stored.body), mapping)
+            return Result(content_type="application/json", value=tree, **common)
         if is_passthrough(output_parameters) and (checked or stored.status < 400):
             # Stored bodies were checked as JSON when stored: serve the bytes, parse on demand.
             return Result(
@@ -354,6 +390,23 @@ class Engine:
             value=apply_output_mapping(output_parameters, parsed),
             **common,
         )
+
+    async def convert_answer(self, operation: Operation, stored: CachedResponse) -> Any:
+        """The body read as the operation's ``outputRawFormat`` (502 when it does not parse).
+
+        Past `CONVERT_INLINE_BYTES` the parse runs in a worker thread (see `_off_loop`).
+        """
+        path = self.owner(operation).capability.path
+        convert = functools.partial(
+            convert_body,
+            operation.output_format,
+            stored.body,
+            operation=operation.qualified_name,
+            content_type=stored.content_type,
+            schema=operation.output_schema,
+            schema_files=SchemaFiles(path.parent if path else None),
+        )
+        return await _off_loop(len(stored.body), convert)
 
     def redact(self, text: str) -> str:
         """Remove every bound secret from ``text``."""

@@ -164,12 +164,14 @@ def check_authentication(operation: Operation) -> None:
     auth = operation.authentication
     if auth is None or auth.type != "oauth2":
         return
-    missing = [name for name in ("tokenEndpoint", "clientId") if not getattr(auth, name)]
+    missing = [] if auth.tokenEndpoint or auth.authorizationServerUri else ["tokenEndpoint"]
+    missing += [] if auth.clientId else ["clientId"]
     if missing:
         raise CapabilityError(
             f"oauth2 authentication of the consumed API {operation.namespace!r} needs "
             f"{' and '.join(missing)}: iocgate gets its access token with the client "
-            "credentials grant (tokenEndpoint, clientId, clientSecret, optional scopes)",
+            "credentials grant (tokenEndpoint or authorizationServerUri, clientId, "
+            "clientSecret, optional scopes)",
             field=f"consumes.{operation.namespace}.authentication",
         )
 
@@ -212,6 +214,7 @@ def _client_credentials(operation: Operation, binds: BindValues) -> ClientCreden
     assert auth is not None
     return ClientCredentials(
         token_endpoint=render_text(auth.tokenEndpoint or "", binds),
+        issuer=render_text(auth.authorizationServerUri or "", binds),
         client_id=render_text(auth.clientId or "", binds),
         client_secret=render_text(auth.clientSecret or "", binds),
         scopes=tuple(render_text(scope, binds) for scope in auth.scopes),

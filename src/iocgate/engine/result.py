@@ -98,6 +98,10 @@ class Result:
     upstream_status: int | None = None
     #: (cache key, stored_at) of a stored answer: the same version has the same bytes.
     version: tuple[str, float] | None = None
+    #: The operation declares ``outputRawFormat: binary``: bytes to hand over as content
+    #: (MCP image, audio or blob) within ``max_binary_bytes``, not an artefact to describe.
+    binary: bool = False
+    max_binary_bytes: int | None = None
 
     @property
     def data(self) -> Any:

@@ -27,7 +27,7 @@ __all__ = ["UpstreamClient", "UpstreamResponse", "UpstreamSettings"]
 
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
-MAX_TOKEN_ANSWER = 64 * 1024  # an OAuth2 token answer is a few hundred bytes
+MAX_TOKEN_ANSWER = 64 * 1024  # an OAuth2 token or metadata answer is a few KB at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +140,7 @@ class UpstreamClient:
         body: bytes | None,
         auth: OutboundAuth | None = None,
     ) -> UpstreamResponse:
-        scheme, host, port = _origin(url)
-        origin = f"{scheme}://{host}:{port}"
+        origin = "{}://{}:{}".format(*_origin(url)) if auth is not None else ""
         if self._transport is not None:
             client = self._injected()
             built = client.build_request(method, url, headers=headers, content=body)
@@ -160,35 +159,40 @@ class UpstreamClient:
         )
         return _AiohttpResponse(raw)
 
-    async def post_form(
-        self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    async def exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        form: Mapping[str, str] | None = None,
     ) -> tuple[int, bytes]:
-        """POST a form (an OAuth2 token request) and read the small answer whole."""
-        sent = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/json",
-            **headers,
-        }
+        """A small request of iocgate's own (an OAuth2 token request, a metadata read), its
+        answer read whole up to 64 KiB."""
+        sent = {"Accept": "application/json", **headers}
+        body = None
+        if form is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urlencode(form).encode()
         try:
-            response = await self._send_once("POST", url, sent, urlencode(form).encode())
-            body = bytearray()
+            response = await self._send_once(method, url, sent, body)
+            answer = bytearray()
             try:
                 async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_TOKEN_ANSWER:
+                    answer += chunk
+                    if len(answer) > MAX_TOKEN_ANSWER:
                         break
             finally:
                 await response.aclose()
         except (TimeoutError, httpx.TimeoutException):
             raise UpstreamTimeoutError(
-                f"the token endpoint {url} did not answer in time "
+                f"the authorization server did not answer in time at {url} "
                 f"(connect {self.settings.connect_timeout}s, read {self.settings.read_timeout}s)"
             ) from None
         except (aiohttp.ClientError, httpx.TransportError) as exc:
             raise UpstreamUnavailableError(
-                f"cannot reach the token endpoint {url}: {type(exc).__name__}"
+                f"cannot reach the authorization server at {url}: {type(exc).__name__}"
             ) from None
-        return response.status_code, bytes(body[:MAX_TOKEN_ANSWER])
+        return response.status_code, bytes(answer[:MAX_TOKEN_ANSWER])
 
     async def send(self, request: UpstreamRequest) -> UpstreamResponse:
         """Send and return the response with its body not yet read (the caller reads or streams).
@@ -199,7 +203,7 @@ class UpstreamClient:
         url = request.send_url()
         headers = request.send_headers()
         method, body, auth = request.method, request.body, request.auth
-        bearer = await self.auth.bearer(auth, self.post_form)
+        bearer = await self.auth.bearer(auth, self.exchange)
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer[0]}"
         upstream_origin = _origin(request.url)
@@ -212,7 +216,7 @@ class UpstreamClient:
                     assert isinstance(auth, ClientCredentials)
                     await response.aclose()
                     self.auth.tokens.invalidate(auth, bearer[0])
-                    bearer = await self.auth.bearer(auth, self.post_form)
+                    bearer = await self.auth.bearer(auth, self.exchange)
                     assert bearer is not None
                     headers["Authorization"] = f"Bearer {bearer[0]}"
                     bearer = None

@@ -167,6 +167,37 @@ async def test_oauth2_token_is_requested_once_and_shared_by_concurrent_calls(
     assert sent["authorization"] == f"Basic {basic}"
 
 
+async def test_oauth2_token_endpoint_is_read_from_the_issuer_metadata_once(
+    oauth: tuple[str, TokenState], tmp_path: Path
+) -> None:
+    url, state = oauth
+    auth = (
+        f"{{type: oauth2, authorizationServerUri: '{url}/tenant', clientId: {CLIENT_ID}, "
+        "clientSecret: '{{env.SECRET}}'}"
+    )
+    async with rest(
+        tmp_path, capability(url + "/api", auth), ENV | {"T_SECRET": CLIENT_SECRET}
+    ) as client:
+        first = await client.get("/v1/things/1")
+        state.revoke_all()  # a second token, from the endpoint already known
+        second = await client.get("/v1/things/2")
+    assert (first.status_code, second.status_code) == (200, 200), first.text
+    assert state.metadata_reads == 1 and len(state.issued) == 2
+
+
+async def test_oauth2_issuer_without_metadata_names_both_places_it_looked(
+    echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    url, _ = echo  # answers JSON without a token_endpoint
+    auth = f"{{type: oauth2, authorizationServerUri: '{url}/as', clientId: c, clientSecret: s}}"
+    async with rest(tmp_path, capability(url, auth), ENV) as client:
+        answer = await client.get("/v1/things/1")
+    assert answer.status_code == 502
+    message = answer.json()["error"]["message"]
+    assert f"{url}/.well-known/oauth-authorization-server/as" in message
+    assert f"{url}/as/.well-known/openid-configuration" in message and "tokenEndpoint" in message
+
+
 async def test_oauth2_token_is_renewed_before_it_expires(
     oauth: tuple[str, TokenState], tmp_path: Path
 ) -> None:
@@ -192,6 +223,27 @@ async def test_oauth2_token_the_upstream_refuses_is_replaced_once(
         second = await client.get("/v1/things/2")
     assert (first.status_code, second.status_code) == (200, 200)
     assert len(state.issued) == 2 and state.refused == 1
+
+
+async def test_oauth2_token_does_not_follow_a_redirect_to_another_origin(
+    oauth: tuple[str, TokenState], echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    url, state = oauth
+    echo_url, seen = echo
+    text = (
+        capability(url + "/api", OAUTH % url)
+        .replace(
+            "inputParameters: [{name: id, in: path, type: string, required: true}]",
+            "inputParameters: [{name: id, in: path, type: string, required: true},"
+            " {name: redirect, in: query, type: string}]",
+        )
+        .replace("with: {id: rest.id}", "with: {id: rest.id, redirect: rest.redirect}")
+    )
+    async with rest(tmp_path, text, ENV | {"T_SECRET": CLIENT_SECRET}) as client:
+        answer = await client.get("/v1/things/1", params={"redirect": echo_url + "/landed"})
+    assert answer.status_code == 200 and len(state.issued) == 1
+    assert seen.requests[-1].path == "/landed"
+    assert "authorization" not in seen.requests[-1].headers
 
 
 async def test_oauth2_wrong_client_secret_is_a_502_naming_the_token_endpoint(

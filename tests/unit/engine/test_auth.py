@@ -30,7 +30,7 @@ class TokenEndpoint:
         self.requests = 0
 
     async def __call__(
-        self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+        self, method: str, url: str, headers: Mapping[str, str], form: Mapping[str, str] | None
     ) -> tuple[int, bytes]:
         self.requests += 1
         if self.status != 200:

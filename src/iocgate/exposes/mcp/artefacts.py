@@ -26,8 +26,8 @@ class Measured:
     head: bytes
 
 
-async def measure_artefact(result: Result) -> Measured:
-    """Read ``result``'s bytes once; keep their digest, size and first bytes."""
+async def measure_artefact(result: Result, keep: int = HEAD_BYTES) -> Measured:
+    """Read ``result``'s bytes once; keep their digest, size and first ``keep`` bytes."""
     digest = hashlib.sha256()
     size = 0
     head = bytearray()
@@ -36,12 +36,12 @@ async def measure_artefact(result: Result) -> Measured:
             async for chunk in result.stream:
                 digest.update(chunk)
                 size += len(chunk)
-                if len(head) < HEAD_BYTES:
-                    head += chunk[: HEAD_BYTES - len(head)]
+                if len(head) < keep:
+                    head += chunk[: keep - len(head)]
         finally:
             await result.stream.aclose()
     elif result.content is not None:
         digest.update(result.content)
         size = len(result.content)
-        head += result.content[:HEAD_BYTES]
+        head += result.content[:keep]
     return Measured(size=size, sha256=digest.hexdigest(), head=bytes(head))

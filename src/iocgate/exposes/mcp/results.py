@@ -1,7 +1,8 @@
 """The one renderer of MCP tool results and errors (STYLE §3: each way out renders in one place).
 
 JSON answers become ``structuredContent`` plus the same compact JSON as text, shaped to the
-budget; bytes become a description with sha256, size, digest and a REST link; upstream errors,
+budget; bytes become a description with sha256, size, digest and a REST link (declared binary
+content within its bound: MCP image, audio or embedded blob content); upstream errors,
 `IocgateError` and anything unexpected become tool errors (``isError``) carrying the code, the
 message and what to do. Cache, quota and the request id travel in ``_meta``, never inside
 ``structuredContent``.
@@ -9,6 +10,8 @@ message and what to do. Cache, quota and the request id travel in ``_meta``, nev
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import math
 from collections import OrderedDict
@@ -21,7 +24,7 @@ import mcp_types as types
 
 from iocgate.engine import Result, parse_retry_after
 from iocgate.errors import IocgateError, QuotaExceededError
-from iocgate.exposes.mcp.artefacts import measure_artefact
+from iocgate.exposes.mcp.artefacts import HEAD_BYTES, Measured, measure_artefact
 from iocgate.exposes.mcp.shaping import SectionError, fit_answer, text_size
 from iocgate.exposes.mcp.untrusted import warning_for
 
@@ -53,6 +56,9 @@ def untrusted_notice(source: str) -> str:
 _NOTICE_BYTES = text_size(untrusted_notice(GENERIC_SOURCE)) + 256
 _WARNING_RESERVE = 1024
 _MESSAGE_LIMIT = 600
+#: Declared binary content up to this size (and its maxBinarySize) is returned inline as MCP
+#: image, audio or blob content; larger is described with a link and digest.
+INLINE_BINARY_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,13 +321,15 @@ def _link_name(url: str) -> str:
     return segments[-1] if segments else url
 
 
-async def _render_artefact(result: Result, info: CallInfo) -> types.CallToolResult:
-    measured = await measure_artefact(result)
+async def _render_artefact(
+    result: Result, info: CallInfo, measured: Measured | None = None
+) -> types.CallToolResult:
+    measured = measured or await measure_artefact(result)
     content_type = result.content_type
     digest: dict[str, Any] = {}
     if info.summarize is not None and measured.head:
         try:
-            digest = info.summarize(content_type, measured.head)
+            digest = info.summarize(content_type, measured.head[:HEAD_BYTES])
         except Exception as exc:  # noqa: BLE001 - a malformed artefact must not fail the call
             log.warning("artefact digest failed for %s: %s", info.tool, type(exc).__name__)
     artefact: dict[str, Any] = {
@@ -343,7 +351,7 @@ async def _render_artefact(result: Result, info: CallInfo) -> types.CallToolResu
         )
     if digest:
         artefact["digest"] = digest
-        artefact["digest_from_bytes"] = len(measured.head)
+        artefact["digest_from_bytes"] = min(len(measured.head), HEAD_BYTES)
     shaped = fit_answer(
         {"artefact": artefact}, budget_bytes=info.budget_bytes - _NOTICE_BYTES - 1024
     )
@@ -366,6 +374,41 @@ async def _render_artefact(result: Result, info: CallInfo) -> types.CallToolResu
     )
 
 
+def _binary_block(data: bytes, media_type: str, uri: str) -> types.ContentBlock:
+    """The MCP content for bytes, by media type, as the spec's binary content says."""
+    encoded = base64.b64encode(data).decode()
+    kind = media_type.split(";")[0].strip().lower()
+    if kind.startswith("image/"):
+        return types.ImageContent(data=encoded, mime_type=media_type)
+    if kind.startswith("audio/"):
+        return types.AudioContent(data=encoded, mime_type=media_type)
+    blob = types.BlobResourceContents(uri=uri, mime_type=media_type, blob=encoded)
+    return types.EmbeddedResource(resource=blob)
+
+
+async def _render_binary(result: Result, info: CallInfo) -> types.CallToolResult:
+    """Declared binary content (``outputRawFormat: binary``): the bytes themselves when they
+    fit the inline bound, else described with a link and digest like any artefact."""
+    bound = min(INLINE_BINARY_BYTES, result.max_binary_bytes or INLINE_BINARY_BYTES)
+    measured = await measure_artefact(result, keep=bound + 1)  # constant memory past the bound
+    if measured.size > bound:
+        return await _render_artefact(result, info, measured)
+    described = {
+        "content_type": result.content_type,
+        "size": measured.size,
+        "sha256": measured.sha256,
+    }
+    uri = info.rest_url or f"iocgate://transient/{info.tool}/{measured.sha256}"
+    return types.CallToolResult(
+        content=[
+            types.TextContent(text=json.dumps(described, separators=(",", ":"))),
+            _binary_block(measured.head, result.content_type, uri),
+        ],
+        structured_content=described,
+        meta=_meta(info, result),
+    )
+
+
 async def render_result(result: Result, info: CallInfo) -> types.CallToolResult:
     """Any engine `Result`: an upstream error, bytes, or JSON."""
     if result.is_error:
@@ -383,5 +426,7 @@ async def render_result(result: Result, info: CallInfo) -> types.CallToolResult:
             from_upstream=True,
         )
     if not result.is_json:
+        if result.binary:
+            return await _render_binary(result, info)
         return await _render_artefact(result, info)
     return render_data(None if result.version is not None else result.data, info, result)

@@ -6,7 +6,9 @@ bounds), every error status with the error shape, and the paths other layers add
 
 The spec declares JSON for every operation while some answer with bytes (ARCHITECTURE: "the
 upstream Content-Type decides"), so every GET offers JSON, ``application/octet-stream`` and any
-other media type, plus ``text/html`` when the route's last segment says ``html``.
+other media type, plus ``text/html`` when the route's last segment says ``html``. An operation
+that declares ``outputRawFormat: binary`` offers its ``outputMediaType`` only; one that declares
+a converted format (xml, csv, ...) offers JSON only.
 
 The document avoids keywords that only 3.1 knows, so that the bundled Swagger UI (4.x, which
 refuses ``openapi: 3.1.x``) can be handed the same document labelled 3.0.3 (`for_swagger_ui`).
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from iocgate.capability import Parameter, RestRoute
-from iocgate.engine import Engine, LoadedCapability
+from iocgate.engine import Engine, LoadedCapability, is_binary, is_converted
 from iocgate.exposes.rest.options import RestOptions
 from iocgate.exposes.rest.paths import PathTemplate
 
@@ -104,20 +106,30 @@ def _parameter(route: RestRoute, parameter: Parameter, loaded: LoadedCapability)
     return item
 
 
-def _responses(route: RestRoute) -> dict[str, Any]:
+def _answer(route: RestRoute) -> tuple[str, dict[str, Any]]:
+    """The 200 answer's description and content, by the consumed operation's format."""
+    operation = route.operation
+    if is_binary(operation.output_format):  # declared binary content: its media type only
+        media_type = operation.output_media_type or "application/octet-stream"
+        return "The upstream's bytes, passed through untouched", {media_type: {"schema": _BINARY}}
     content: dict[str, Any] = {"application/json": {"schema": {"type": "object"}}}
+    if is_converted(operation.output_format):  # read into JSON whatever the upstream sent
+        return f"The upstream's {operation.output_format} answer, as JSON", content
     if route.method.upper() == "GET":
         if PathTemplate.parse(route.path).last_literal == "html":
             content["text/html"] = {"schema": {"type": "string"}}
         content["application/octet-stream"] = {"schema": _BINARY}
         content["*/*"] = {"schema": _BINARY}
+    return (
+        "The upstream's answer: JSON as sent (links point at this gateway), "
+        "or bytes passed through untouched as an attachment"
+    ), content
+
+
+def _responses(route: RestRoute) -> dict[str, Any]:
+    description, content = _answer(route)
     responses: dict[str, Any] = {
-        "200": {
-            "description": "The upstream's answer: JSON as sent (links point at this gateway), "
-            "or bytes passed through untouched as an attachment",
-            "headers": _HEADERS,
-            "content": content,
-        }
+        "200": {"description": description, "headers": _HEADERS, "content": content}
     }
     for status, description in _ERRORS.items():
         responses[status] = {

@@ -1,0 +1,35 @@
+"""Reading an upstream body of a declared ``outputRawFormat`` into the JSON tree the output
+mapping works on, in the shape the reference engine gives (its Jackson-based converters); and
+the bounds of declared binary content."""
+
+from iocgate.engine.formats.binary import (
+    DEFAULT_MAX_BINARY_BYTES,
+    binary_too_large,
+    bounded_chunks,
+    is_binary,
+    max_binary_bytes,
+    parse_binary_size,
+)
+from iocgate.engine.formats.convert import (
+    CONVERTED_FORMATS,
+    FormatLimits,
+    SchemaFiles,
+    check_output_format,
+    convert_body,
+    is_converted,
+)
+
+__all__ = [
+    "CONVERTED_FORMATS",
+    "DEFAULT_MAX_BINARY_BYTES",
+    "FormatLimits",
+    "SchemaFiles",
+    "binary_too_large",
+    "bounded_chunks",
+    "check_output_format",
+    "convert_body",
+    "is_binary",
+    "is_converted",
+    "max_binary_bytes",
+    "parse_binary_size",
+]
