@@ -14,7 +14,8 @@ out (REST, MCP, CLI) renders the same error the same way::
     ├── MethodNotAllowedError         405
     ├── PayloadTooLargeError          413
     ├── QuotaExceededError            429 (retry_after)
-    ├── UpstreamUnavailableError      502
+    ├── UpstreamUnavailableError      502 (retried)
+    ├── BadUpstreamAnswerError        502 (not retried: bad JSON, too large, bad redirect)
     ├── TransientError                503
     ├── DeadlineExceededError         504
     └── UpstreamTimeoutError          504
@@ -29,6 +30,7 @@ from typing import ClassVar
 
 __all__ = [
     "AuthenticationRequiredError",
+    "BadUpstreamAnswerError",
     "BindError",
     "CapabilityError",
     "DeadlineExceededError",
@@ -136,6 +138,13 @@ class QuotaExceededError(IocgateError):
 
 class UpstreamUnavailableError(IocgateError):
     code = "UpstreamUnavailableError"
+    status = 502
+
+
+class BadUpstreamAnswerError(IocgateError):
+    """The upstream answered, but with something no retry would fix (issue #16)."""
+
+    code = "BadUpstreamAnswerError"
     status = 502
 
 

@@ -280,7 +280,10 @@ async def open_gateway(
             loaded,
             upstream=UpstreamClient(
                 UpstreamSettings(
-                    connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout
+                    connect_timeout=settings.connect_timeout,
+                    read_timeout=settings.read_timeout,
+                    attempt_timeout=settings.attempt_timeout,
+                    min_transfer_rate=float(settings.min_transfer_rate),
                 )
             ),
             cache=_make_cache(settings),

@@ -48,6 +48,8 @@ class Settings:
     retry_timeout: float = 30.0
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    attempt_timeout: float = 60.0  # one upstream attempt, start to end of a JSON body
+    min_transfer_rate: int = 4096  # bytes/s an artefact download must keep up (after 10 s)
     artefact_cache_max_bytes: int = 512 * 1024 * 1024
     context_budget_tokens: int = 10_000
     tokens: tuple[str, ...] = ()
@@ -96,6 +98,7 @@ _ENV = {
     "IOCGATE_RETRY_TIMEOUT": "retry_timeout",
     "IOCGATE_CONNECT_TIMEOUT": "connect_timeout",
     "IOCGATE_READ_TIMEOUT": "read_timeout",
+    "IOCGATE_ATTEMPT_TIMEOUT": "attempt_timeout",
     "IOCGATE_PUBLIC_URL": "public_url",
     "IOCGATE_ALLOWED_HOSTS": "allowed_hosts",
     "IOCGATE_TRUSTED_PROXIES": "trusted_proxies",
@@ -118,6 +121,8 @@ _CONFIG = {
     ("upstream", "url"): "upstream",
     ("upstream", "connect_timeout"): "connect_timeout",
     ("upstream", "read_timeout"): "read_timeout",
+    ("upstream", "attempt_timeout"): "attempt_timeout",
+    ("upstream", "min_transfer_rate"): "min_transfer_rate",
     ("quota", "budget"): "quota",
     ("quota", "wait"): "quota_wait",
     ("cache", "backend"): "cache",
@@ -269,6 +274,8 @@ _RESILIENCE: dict[str, Any] = {
     "retry_timeout": _seconds,
     "connect_timeout": _seconds,
     "read_timeout": _seconds,
+    "attempt_timeout": _seconds,
+    "min_transfer_rate": _size,
 }
 
 

@@ -17,7 +17,10 @@ from tests.support.processes import clean_env, free_port, running, sim_process, 
 CORPUS = build_corpus(1, 30)
 RICH = CORPUS.pick("rich")
 REPORT = next(r for r in RICH.reports if {"pcap", "evtx", "memdump", "html"} <= set(r.artefacts))
-MCP_HEADERS = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+MCP_HEADERS = {
+    "Accept": "application/json, text/event-stream",
+    "MCP-Protocol-Version": "2025-06-18",
+}
 
 
 def mcp_call(url: str, name: str, arguments: dict[str, Any], **headers: str) -> httpx.Response:

@@ -29,6 +29,8 @@ from iocgate.engine.request import (
     coerce_arguments,
     new_request_id,
     redact,
+    redact_bytes,
+    secret_fragments,
 )
 from iocgate.engine.result import CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy
@@ -118,6 +120,7 @@ class Engine:
             for name in loaded.capability.operations:
                 self._owner[name] = loaded
         self.secrets = [s for loaded in self.capabilities for s in loaded.binds.secrets]
+        self._secret_fragments = secret_fragments(self.secrets)
 
     async def aclose(self) -> None:
         await self.upstream.aclose()
@@ -352,3 +355,8 @@ class Engine:
     def redact(self, text: str) -> str:
         """Remove every bound secret from ``text``."""
         return redact(text, self.secrets)
+
+    def redact_answer(self, body: bytes) -> bytes:
+        """An upstream answer with every bound secret removed, before it is kept or returned
+        (an upstream that echoes request headers would otherwise hand the key back)."""
+        return redact_bytes(body, self._secret_fragments)

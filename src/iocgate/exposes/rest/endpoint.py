@@ -15,6 +15,7 @@ from iocgate.errors import IocgateError, MethodNotAllowedError
 from iocgate.exposes.auth import CLIENT_ID_KEY
 from iocgate.exposes.rest.body import body_arguments, header_arguments
 from iocgate.exposes.rest.context import state_of
+from iocgate.exposes.rest.disconnect import ClientGone, unless_client_leaves
 from iocgate.exposes.rest.errors import iocgate_error_response
 from iocgate.exposes.rest.fastpath import FASTPATH_KEY
 from iocgate.exposes.rest.links import LinkRewriter
@@ -63,9 +64,13 @@ class RestEndpoint:
             inbound = inbound_arguments(route, found.path_values, scope.get("query_string", b""))
             inbound |= header_arguments(route, scope)
             inbound |= await body_arguments(route, receive)
-            result = await self.engine.invoke(
-                route.operation, route.upstream_arguments(inbound), call=route, caller=caller
+            arguments = route.upstream_arguments(inbound)
+            result = await unless_client_leaves(
+                receive,
+                lambda: self.engine.invoke(route.operation, arguments, call=route, caller=caller),
             )
+        except ClientGone:
+            return  # the upstream call was cancelled with its client; no one to answer
         except IocgateError as exc:
             await iocgate_error_response(exc)(scope, receive, send)
             return
