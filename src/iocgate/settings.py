@@ -58,6 +58,8 @@ class Settings:
     public_url: str | None = None  # the base of links in answers; None: the bind address
     allowed_hosts: tuple[str, ...] = ()  # Host names accepted beyond loopback and public_url
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-* headers are believed
+    header_timeout: float = 10.0  # a request's headers must arrive within this
+    client_connections: int = 256  # open connections one client address may hold
     allow_writes: bool = False
     allow_destructive: bool = False
     writes_allowed: tuple[str, ...] = ()  # operation names opted in one by one
@@ -102,6 +104,8 @@ _ENV = {
     "IOCGATE_PUBLIC_URL": "public_url",
     "IOCGATE_ALLOWED_HOSTS": "allowed_hosts",
     "IOCGATE_TRUSTED_PROXIES": "trusted_proxies",
+    "IOCGATE_HEADER_TIMEOUT": "header_timeout",
+    "IOCGATE_CLIENT_CONNECTIONS": "client_connections",
 }
 
 # [section] key in the TOML config -> Settings field
@@ -113,6 +117,8 @@ _CONFIG = {
     ("server", "public_url"): "public_url",
     ("server", "allowed_hosts"): "allowed_hosts",
     ("server", "trusted_proxies"): "trusted_proxies",
+    ("server", "header_timeout"): "header_timeout",
+    ("server", "client_connections"): "client_connections",
     ("server", "allow_writes"): "allow_writes",
     ("server", "allow_destructive"): "allow_destructive",
     ("writes", "allow"): "writes_allowed",
@@ -275,6 +281,8 @@ _RESILIENCE: dict[str, Any] = {
     "connect_timeout": _seconds,
     "read_timeout": _seconds,
     "attempt_timeout": _seconds,
+    "header_timeout": _seconds,
+    "client_connections": _attempts,
     "min_transfer_rate": _size,
 }
 

@@ -101,10 +101,9 @@ def _protect(
     public_paths: tuple[str, ...] = (),
     public_prefixes: tuple[str, ...] = (),
 ) -> Any:
-    """Every port alike: request bounds, the Host allow-list, and inbound bearer
-    authentication when tokens are configured."""
+    """Every port alike: the Host allow-list, and inbound bearer authentication when tokens
+    are configured (header and connection bounds are the server's: `gateway.bind_app`)."""
     from iocgate.exposes.hosts import HostAllowListMiddleware
-    from iocgate.exposes.limits import HeaderLimitMiddleware
 
     if settings.tokens:
         from iocgate.exposes.auth import BearerAuthMiddleware
@@ -118,7 +117,7 @@ def _protect(
             extra_headers=headers,
         )
     hosts, _ = _host_patterns(settings)
-    return HeaderLimitMiddleware(HostAllowListMiddleware(app, hosts))
+    return HostAllowListMiddleware(app, hosts)
 
 
 def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> tuple[Any, bool]:
@@ -204,6 +203,8 @@ async def _serve(settings: Settings) -> None:
                     served = bind_app(
                         "rest", app, host, 0, drain_seconds=drain, sock=rest_sock,
                         trusted_proxies=settings.trusted_proxies,
+                        header_timeout=settings.header_timeout,
+                        client_connections=settings.client_connections,
                     )  # fmt: skip
                     apps.append(served)
                     assert served.server is not None
@@ -221,6 +222,8 @@ async def _serve(settings: Settings) -> None:
                     served = bind_app(
                         "mcp", app, host, 0, drain_seconds=drain, sock=mcp_sock,
                         trusted_proxies=settings.trusted_proxies,
+                        header_timeout=settings.header_timeout,
+                        client_connections=settings.client_connections,
                     )  # fmt: skip
                     apps.append(served)
                     assert served.server is not None
