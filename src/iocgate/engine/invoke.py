@@ -34,6 +34,7 @@ from iocgate.engine.request import (
 )
 from iocgate.engine.result import CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy
+from iocgate.engine.store_guard import store_reports
 from iocgate.engine.upstream import UpstreamClient
 from iocgate.engine.writes import WritePolicy
 from iocgate.errors import IocgateError, NotFoundError
@@ -351,6 +352,10 @@ class Engine:
             value=apply_output_mapping(output_parameters, parsed),
             **common,
         )
+
+    async def stores(self) -> dict[str, dict[str, Any]]:
+        """How the cache and the quota store fare: ``ok`` or ``degraded`` (``/readyz``)."""
+        return await store_reports(self.cache, self.quota)
 
     def redact(self, text: str) -> str:
         """Remove every bound secret from ``text``."""
