@@ -11,7 +11,7 @@ import redis
 
 from iocgate.sim import DEMO_PRIVILEGED_KEY, build_corpus
 from tests.support.processes import clean_env, free_port, running, sim_process, wait_http
-from tests.support.redis_server import RedisServer, redis_server  # noqa: F401 - a fixture
+from tests.support.redis_server import RedisServer, redis_server, start_redis  # noqa: F401
 
 CORPUS = build_corpus(1, 30)
 ROUTES = [
@@ -81,3 +81,24 @@ def test_redis_down_degrades_to_a_local_budget_and_an_empty_redis_does_not_reset
     assert "the budget is enforced by this process alone" in log.read_text()
     assert first == [200, 200, 200, 200]
     assert after.status_code == 429
+
+
+def test_a_fast_path_hit_after_redis_went_away_is_served_from_the_upstream(
+    tmp_path: Path,
+    redis_server: RedisServer,  # noqa: F811 - skips when Redis is missing
+) -> None:
+    # Issue #16: with Redis down, a repeated hit was a plain-text 500 with a traceback.
+    env = clean_env(tmp_path, VIRUSTOTAL_API_KEY=DEMO_PRIVILEGED_KEY)
+    with sim_process(env) as upstream, start_redis() as own:
+        args = serve(tmp_path, upstream, "--quota", "unlimited", "--cache", own.url)
+        with running(args, env):
+            base = f"http://127.0.0.1:{args[args.index('--rest-port') + 1]}"
+            wait_http(base + "/healthz")
+            hits = [httpx.get(base + ROUTES[0], timeout=30) for _ in range(3)]
+            redis.Redis.from_url(own.url).shutdown(nosave=True)
+            after = httpx.get(base + ROUTES[0], timeout=30)
+    assert [h.headers["x-cache"] for h in hits] == ["MISS", "HIT", "HIT"]
+    assert after.status_code == 200
+    assert after.headers["x-cache"] == "MISS"
+    assert after.headers["content-type"] == "application/json"
+    assert "x-request-id" in after.headers
