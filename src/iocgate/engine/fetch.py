@@ -167,9 +167,7 @@ async def _exchange(
     content_type = response.headers.get("content-type", "application/octet-stream")
     if not is_json(content_type) and response.status_code < 400:
         return response
-    headers = {
-        k: engine.redact(response.headers[k]) for k in PASSED_HEADERS if k in response.headers
-    }
+    headers = _passed_headers(engine, response)
     body = engine.redact_answer(await read_bounded(response, request, engine.max_json_bytes))
     if response.status_code < 300 and is_json(content_type) and not _parses(body):
         raise BadUpstreamAnswerError(
@@ -191,9 +189,7 @@ def _stream(
 ) -> Result:
     """Bytes passed through untouched; teed into the artefact cache when they may be kept."""
     content_type = response.headers.get("content-type", "application/octet-stream")
-    headers = {
-        k: engine.redact(response.headers[k]) for k in PASSED_HEADERS if k in response.headers
-    }
+    headers = _passed_headers(engine, response)
     if "content-encoding" in response.headers:
         headers.pop("content-length", None)  # we pass decoded bytes: the length changes
     length = int(headers["content-length"]) if "content-length" in headers else None
@@ -220,6 +216,11 @@ def _stream(
         quota=quota,
         upstream_status=status,
     )
+
+
+def _passed_headers(engine: Engine, response: UpstreamResponse) -> dict[str, str]:
+    """The upstream headers a client gets, without any bound secret."""
+    return {k: engine.redact(response.headers[k]) for k in PASSED_HEADERS if k in response.headers}
 
 
 async def _at_least(
