@@ -71,7 +71,7 @@ def _host_patterns(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]
     host = settings.host
     names: list[str] = []
     if host in ("0.0.0.0", "::"):  # noqa: S104 - naming, not binding
-        names += [socket.gethostname(), socket.getfqdn()]
+        names += [socket.gethostname(), socket.getfqdn(), *_own_addresses()]
     elif host != "localhost":
         names.append(f"[{host}]" if ":" in host else host)  # 127.0.0.3 and LAN addresses alike
     if settings.public_url:
@@ -81,11 +81,23 @@ def _host_patterns(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]
     origins = [*LOOPBACK_ORIGINS]
     for name in dict.fromkeys(names):
         if f"{name}:*" not in hosts:
-            hosts.append(f"{name}:*")
-            origins += [f"http://{name}:*", f"https://{name}:*"]
-    if settings.public_url:
-        origins.append(settings.public_url.rstrip("/"))
+            # Without a port too: behind a proxy on 443 the Host header has none.
+            hosts += [f"{name}:*", name]
+            origins += [
+                f"http://{name}:*",
+                f"https://{name}:*",
+                f"http://{name}",
+                f"https://{name}",
+            ]
     return tuple(hosts), tuple(origins)
+
+
+def _own_addresses() -> list[str]:
+    """This host's addresses by its name (what a LAN client types when listening on all)."""
+    try:
+        return socket.gethostbyname_ex(socket.gethostname())[2]
+    except OSError:
+        return []
 
 
 def _url_host(url: str) -> str:
