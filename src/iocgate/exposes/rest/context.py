@@ -68,4 +68,6 @@ class RequestContextMiddleware:
         finally:
             # The /metrics issue hooks its request counters and duration histogram in here.
             record.status = record.status or 500
+            if record.operation is None:  # not a capability route: the route's own name
+                record.operation = getattr(scope.get("route"), "name", None)
             record.write()
