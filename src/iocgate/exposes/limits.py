@@ -10,6 +10,9 @@ request into 503 (issue #16). `bounded_protocol` makes a protocol class that:
   or after its request began (keep-alive idleness stays uvicorn's ``timeout_keep_alive``);
 - answers 503 and closes a connection beyond ``max_per_client`` open ones from one address
   (addresses of trusted proxies are exempt: every client arrives through them).
+
+It extends uvicorn's httptools protocol (uvicorn and httptools are pinned in constraints.txt);
+tests/e2e/test_limits.py measures the bounds against a running ``serve``.
 """
 
 from __future__ import annotations
