@@ -157,7 +157,7 @@ async def _exchange(
         extra={"request_id": call.request_id, "upstream_status": response.status_code},
     )  # fmt: skip
     if response.status_code in policy.statuses and policy.attempts > 1:
-        body = engine.redact_answer(await read_bounded(response, request, engine.max_json_bytes))
+        body = await _read_answer(engine, response, request)
         headers = {
             k: engine.redact(v) for k, v in response.headers.items() if k.lower() != "set-cookie"
         }
@@ -168,7 +168,7 @@ async def _exchange(
     if not is_json(content_type) and response.status_code < 400:
         return response
     headers = _passed_headers(engine, response)
-    body = engine.redact_answer(await read_bounded(response, request, engine.max_json_bytes))
+    body = await _read_answer(engine, response, request)
     if response.status_code < 300 and is_json(content_type) and not _parses(body):
         raise BadUpstreamAnswerError(
             f"the upstream answered {request.operation} with {response.status_code} and a body "
@@ -216,6 +216,13 @@ def _stream(
         quota=quota,
         upstream_status=status,
     )
+
+
+async def _read_answer(
+    engine: Engine, response: UpstreamResponse, request: UpstreamRequest
+) -> bytes:
+    """A JSON or error body, whole and bounded, without any bound secret."""
+    return engine.redact_answer(await read_bounded(response, request, engine.max_json_bytes))
 
 
 def _passed_headers(engine: Engine, response: UpstreamResponse) -> dict[str, str]:
