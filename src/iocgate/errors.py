@@ -14,9 +14,10 @@ out (REST, MCP, CLI) renders the same error the same way::
     ├── MethodNotAllowedError         405
     ├── PayloadTooLargeError          413
     ├── QuotaExceededError            429 (retry_after)
-    ├── UpstreamUnavailableError      502
+    ├── UpstreamUnavailableError      502 (retried)
     ├── UpstreamAuthenticationError   502 (the upstream's token endpoint refused; not retried)
     ├── UpstreamFormatError           502 (a body that does not parse as its declared format)
+    ├── BadUpstreamAnswerError        502 (not retried: bad JSON, too large, bad redirect)
     ├── TransientError                503
     ├── DeadlineExceededError         504
     └── UpstreamTimeoutError          504
@@ -31,6 +32,7 @@ from typing import ClassVar
 
 __all__ = [
     "AuthenticationRequiredError",
+    "BadUpstreamAnswerError",
     "BindError",
     "CapabilityError",
     "DeadlineExceededError",
@@ -161,6 +163,13 @@ class UpstreamFormatError(IocgateError):
     """The upstream answered a body that does not parse as the operation's outputRawFormat."""
 
     code = "UpstreamFormatError"
+    status = 502
+
+
+class BadUpstreamAnswerError(IocgateError):
+    """The upstream answered, but with something no retry would fix (issue #16)."""
+
+    code = "BadUpstreamAnswerError"
     status = 502
 
 

@@ -31,6 +31,7 @@ from iocgate.engine import (
     WritePolicy,
 )
 from iocgate.errors import BindError, CapabilityError
+from iocgate.exposes.limits import bounded_protocol
 from iocgate.settings import API_KEY_VARIABLE, Settings
 from iocgate.virustotal import DEFAULT_CAPABILITIES, VirusTotalPlugin
 
@@ -143,6 +144,8 @@ def bind_app(
     lifespan: Literal["auto", "on", "off"] = "on",
     sock: socket.socket | None = None,
     trusted_proxies: Sequence[str] = (),
+    header_timeout: float = 10.0,
+    client_connections: int = 256,
 ) -> ServedApp:
     """Bind ``app`` to ``host:port`` now (so a busy port fails before anything starts), or serve
     it on ``sock``, a socket `listen` bound earlier."""
@@ -154,9 +157,14 @@ def bind_app(
         timeout_graceful_shutdown=int(drain_seconds),
         lifespan=lifespan,
         server_header=False,
-        # Bounds against slow or greedy clients: idle keep-alive connections close after 5 s
-        # and past 1,000 concurrent connections new ones get 503 instead of exhausting the
-        # process (header sizes: exposes/limits.py).
+        # Bounds against slow or greedy clients: header size, header-read time and open
+        # connections per client are held in the parser (exposes/limits.py); idle keep-alive
+        # connections close after 5 s, and past 1,000 concurrent connections new ones get 503.
+        http=bounded_protocol(
+            header_timeout=header_timeout,
+            max_per_client=client_connections,
+            exempt=trusted_proxies,
+        ),
         timeout_keep_alive=5,
         limit_concurrency=1000,
         # X-Forwarded-* only from a configured proxy: uvicorn's default trusts any local
@@ -303,7 +311,10 @@ async def open_gateway(
             loaded,
             upstream=UpstreamClient(
                 UpstreamSettings(
-                    connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout
+                    connect_timeout=settings.connect_timeout,
+                    read_timeout=settings.read_timeout,
+                    attempt_timeout=settings.attempt_timeout,
+                    min_transfer_rate=float(settings.min_transfer_rate),
                 )
             ),
             cache=_make_cache(settings),

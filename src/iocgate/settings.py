@@ -48,6 +48,8 @@ class Settings:
     retry_timeout: float = 30.0
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    attempt_timeout: float = 60.0  # one upstream attempt, start to end of a JSON body
+    min_transfer_rate: int = 4096  # bytes/s an artefact download must keep up (after 10 s)
     artefact_cache_max_bytes: int = 512 * 1024 * 1024
     context_budget_tokens: int = 10_000
     tokens: tuple[str, ...] = ()
@@ -56,6 +58,8 @@ class Settings:
     public_url: str | None = None  # the base of links in answers; None: the bind address
     allowed_hosts: tuple[str, ...] = ()  # Host names accepted beyond loopback and public_url
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-* headers are believed
+    header_timeout: float = 10.0  # a request's headers must arrive within this
+    client_connections: int = 256  # open connections one client address may hold
     allow_writes: bool = False
     allow_destructive: bool = False
     writes_allowed: tuple[str, ...] = ()  # operation names opted in one by one
@@ -96,9 +100,12 @@ _ENV = {
     "IOCGATE_RETRY_TIMEOUT": "retry_timeout",
     "IOCGATE_CONNECT_TIMEOUT": "connect_timeout",
     "IOCGATE_READ_TIMEOUT": "read_timeout",
+    "IOCGATE_ATTEMPT_TIMEOUT": "attempt_timeout",
     "IOCGATE_PUBLIC_URL": "public_url",
     "IOCGATE_ALLOWED_HOSTS": "allowed_hosts",
     "IOCGATE_TRUSTED_PROXIES": "trusted_proxies",
+    "IOCGATE_HEADER_TIMEOUT": "header_timeout",
+    "IOCGATE_CLIENT_CONNECTIONS": "client_connections",
 }
 
 # [section] key in the TOML config -> Settings field
@@ -110,6 +117,8 @@ _CONFIG = {
     ("server", "public_url"): "public_url",
     ("server", "allowed_hosts"): "allowed_hosts",
     ("server", "trusted_proxies"): "trusted_proxies",
+    ("server", "header_timeout"): "header_timeout",
+    ("server", "client_connections"): "client_connections",
     ("server", "allow_writes"): "allow_writes",
     ("server", "allow_destructive"): "allow_destructive",
     ("writes", "allow"): "writes_allowed",
@@ -118,6 +127,8 @@ _CONFIG = {
     ("upstream", "url"): "upstream",
     ("upstream", "connect_timeout"): "connect_timeout",
     ("upstream", "read_timeout"): "read_timeout",
+    ("upstream", "attempt_timeout"): "attempt_timeout",
+    ("upstream", "min_transfer_rate"): "min_transfer_rate",
     ("quota", "budget"): "quota",
     ("quota", "wait"): "quota_wait",
     ("cache", "backend"): "cache",
@@ -269,6 +280,10 @@ _RESILIENCE: dict[str, Any] = {
     "retry_timeout": _seconds,
     "connect_timeout": _seconds,
     "read_timeout": _seconds,
+    "attempt_timeout": _seconds,
+    "header_timeout": _seconds,
+    "client_connections": _attempts,
+    "min_transfer_rate": _size,
 }
 
 

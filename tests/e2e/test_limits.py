@@ -1,8 +1,11 @@
-"""Bounds a hostile client meets: slow header senders hold no one up; huge headers are refused."""
+"""Bounds a hostile client meets (issue #16): header blocks bounded in the parser, so a flood
+costs no memory; headers must arrive in time; one address cannot take every connection."""
 
 from __future__ import annotations
 
 import socket
+import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -10,22 +13,86 @@ import httpx
 from tests.support.processes import clean_env, free_port, running, wait_http
 
 
-def test_slow_clients_do_not_hold_the_server_and_huge_headers_are_refused(tmp_path: Path) -> None:
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def send_huge_header(port: int, size: int) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ")
+        chunk = b"a" * (1024 * 1024)
+        try:
+            for _ in range(size // len(chunk)):
+                sock.sendall(chunk)
+        except OSError:  # refused and closed by the server: what we want
+            pass
+
+
+def test_a_header_flood_is_refused_without_growing_memory(tmp_path: Path) -> None:
     rest, mcp = free_port(), free_port()
     args = ["serve", "--demo", "--rest-port", str(rest), "--mcp-port", str(mcp)]
-    with running(args, clean_env(tmp_path)):
+    with running(args, clean_env(tmp_path)) as process:
         base = f"http://127.0.0.1:{rest}"
         wait_http(base + "/healthz")
-        slow = []
-        for _ in range(50):  # slow-loris: each sends half a request line and stalls
+        wait_http(f"http://127.0.0.1:{mcp}/healthz")
+        before = rss_mb(process.pid)
+        floods = [
+            threading.Thread(target=send_huge_header, args=(port, 64 * 1024 * 1024))
+            for port in (rest, rest, mcp, mcp)
+        ]
+        for flood in floods:
+            flood.start()
+        for flood in floods:
+            flood.join(60)
+        growth = rss_mb(process.pid) - before
+        huge = httpx.get(base + "/healthz", headers={"X-Big": "a" * 64 * 1024}, timeout=5)
+        fine = httpx.get(base + "/healthz", headers={"X-Fine": "a" * 8 * 1024}, timeout=5)
+    assert huge.status_code == 431
+    assert huge.json()["error"]["code"] == "RequestHeaderFieldsTooLargeError"
+    assert fine.status_code == 200
+    assert growth <= 16, f"RSS grew {growth:.1f} MB under four 64 MB headers"
+
+
+def test_slow_and_idle_connections_are_closed_and_one_address_cannot_take_them_all(
+    tmp_path: Path,
+) -> None:
+    rest, mcp = free_port(), free_port()
+    env = clean_env(tmp_path, IOCGATE_HEADER_TIMEOUT="2", IOCGATE_CLIENT_CONNECTIONS="20")
+    args = ["serve", "--demo", "--rest-port", str(rest), "--mcp-port", str(mcp)]
+    with running(args, env):
+        base = f"http://127.0.0.1:{rest}"
+        wait_http(base + "/healthz")
+        held = []
+        for n in range(20):  # slow-loris: half a header each, or nothing at all
             sock = socket.create_connection(("127.0.0.1", rest))
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-            slow.append(sock)
+            if n % 2:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            held.append(sock)
         try:
-            answered = httpx.get(base + "/healthz", timeout=5)
-            assert answered.status_code == 200
-            huge = httpx.get(base + "/healthz", headers={"X-Big": "a" * 64 * 1024}, timeout=5)
-            assert huge.status_code == 431
+            time.sleep(0.3)
+            extra = socket.create_connection(("127.0.0.1", rest))
+            extra.settimeout(5)
+            refused = extra.recv(4096)
+            extra.close()
+            # Another address is served meanwhile (127.0.0.2 is loopback too on Linux).
+            other = socket.create_connection(("127.0.0.1", rest), source_address=("127.0.0.2", 0))
+            other.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            other.settimeout(5)
+            served = other.recv(4096)
+            other.close()
+            started = time.monotonic()
+            for sock in held:
+                sock.settimeout(10)
+                assert sock.recv(4096) == b""  # closed by the server, not by us
+            closed_after = time.monotonic() - started
         finally:
-            for sock in slow:
+            for sock in held:
                 sock.close()
+        answered = httpx.get(base + "/healthz", timeout=5)
+    assert refused.startswith(b"HTTP/1.1 503")
+    assert served.startswith(b"HTTP/1.1 200")
+    assert closed_after < 4
+    assert answered.status_code == 200

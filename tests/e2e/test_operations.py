@@ -113,3 +113,71 @@ def test_sigterm_drains_a_download_in_flight_then_exits_zero(served) -> None:  #
     )
     assert outcome.get("status") == 200 and "error" not in outcome
     assert digest.hexdigest() == hashlib.sha256(direct.content).hexdigest()
+
+
+def access_records(log: Path, ids: set[str]) -> dict[str, dict[str, object]]:
+    """The access lines of these request ids, waiting a moment for them to land."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+        found = {
+            str(r["request_id"]): r
+            for r in lines
+            if r.get("logger") == "iocgate.access" and r.get("request_id") in ids
+        }
+        if set(found) == ids or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def test_rest_and_mcp_access_lines_name_client_operation_cache_and_upstream(
+    tmp_path: Path,
+) -> None:
+    # Issue #16: the access line lacked client, operation and upstream status; MCP calls
+    # were not logged at all.
+    token = "s3cret-token-for-logs"
+    env = clean_env(tmp_path, VIRUSTOTAL_API_KEY=DEMO_PRIVILEGED_KEY, IOCGATE_TOKENS=token)
+    auth = {"Authorization": f"Bearer {token}"}
+    with sim_process(env) as upstream:
+        rest, mcp = free_port(), free_port()
+        log = tmp_path / "serve.log"
+        args = [
+            "serve", "--upstream", upstream, "--rest-port", str(rest), "--mcp-port", str(mcp),
+            "--log-format", "json", "--quota", "unlimited", "--cache", "memory",
+        ]  # fmt: skip
+        with running(args, env, stderr_path=log):
+            base = f"http://127.0.0.1:{rest}"
+            wait_http(base + "/healthz")
+            path = f"{base}/v1/files/{RICH.sha256}/behaviour_mitre_trees"
+            for n in range(3):  # miss, hit, fast-path hit
+                httpx.get(path, headers=auth | {"X-Request-ID": f"rest-{n}"}, timeout=30)
+            body = {
+                "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "get-summary-all-behavior-reports",
+                           "arguments": {"id": RICH.sha256}},
+            }  # fmt: skip
+            httpx.post(
+                f"http://127.0.0.1:{mcp}/mcp", json=body, timeout=30,
+                headers=auth | {"X-Request-ID": "mcp-0", "MCP-Protocol-Version": "2025-06-18",
+                                "Accept": "application/json, text/event-stream"},
+            )  # fmt: skip
+            records = access_records(log, {"rest-0", "rest-1", "rest-2", "mcp-0"})
+        text = log.read_text()
+    assert set(records) == {"rest-0", "rest-1", "rest-2", "mcp-0"}
+    client = records["rest-0"]["client"]
+    assert isinstance(client, str) and client.startswith("client-")
+    assert token not in text
+    for rid, cache, upstream_status in [
+        ("rest-0", "MISS", 200), ("rest-1", "HIT", 200), ("rest-2", "HIT", 200),
+        ("mcp-0", "MISS", 200),
+    ]:  # fmt: skip
+        record = records[rid]
+        assert record["client"] == client
+        assert record["operation"] == (
+            "getASummaryOfAllMitreAttckTechniquesObservedInAFile"
+            if rid.startswith("rest")
+            else "fileAllBehavioursSummary"
+        )
+        assert (record["cache"], record["upstream_status"]) == (cache, upstream_status), rid
+        assert isinstance(record["duration_ms"], float)
+    assert records["mcp-0"]["adapter"] == "mcp" and records["mcp-0"]["status"] == "ok"

@@ -31,7 +31,7 @@ def make_engine(seed_capability: Capability) -> EngineFactory:
 
     @asynccontextmanager
     async def factory(
-        upstream: str, key: str, *, plugins: bool = True, **engine_args: Any
+        upstream_url: str, key: str, /, *, plugins: bool = True, **engine_args: Any
     ) -> AsyncIterator[Engine]:
         binds = resolve_binds(
             seed_capability.binds,
@@ -42,7 +42,7 @@ def make_engine(seed_capability: Capability) -> EngineFactory:
             capability=seed_capability,
             binds=binds,
             plugins=Plugins([VirusTotalPlugin()] if plugins else []),
-            base_uri=upstream,
+            base_uri=upstream_url,
         )
         engine_args.setdefault("retry", RetryPolicy.disabled())
         engine = Engine([loaded], **engine_args)

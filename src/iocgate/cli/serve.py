@@ -141,7 +141,7 @@ def _host_patterns(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]
     host = settings.host
     names: list[str] = []
     if host in ("0.0.0.0", "::"):  # noqa: S104 - naming, not binding
-        names += [socket.gethostname(), socket.getfqdn()]
+        names += [socket.gethostname(), socket.getfqdn(), *_own_addresses()]
     elif host != "localhost":
         names.append(f"[{host}]" if ":" in host else host)  # 127.0.0.3 and LAN addresses alike
     if settings.public_url:
@@ -151,11 +151,23 @@ def _host_patterns(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...]
     origins = [*LOOPBACK_ORIGINS]
     for name in dict.fromkeys(names):
         if f"{name}:*" not in hosts:
-            hosts.append(f"{name}:*")
-            origins += [f"http://{name}:*", f"https://{name}:*"]
-    if settings.public_url:
-        origins.append(settings.public_url.rstrip("/"))
+            # Without a port too: behind a proxy on 443 the Host header has none.
+            hosts += [f"{name}:*", name]
+            origins += [
+                f"http://{name}:*",
+                f"https://{name}:*",
+                f"http://{name}",
+                f"https://{name}",
+            ]
     return tuple(hosts), tuple(origins)
+
+
+def _own_addresses() -> list[str]:
+    """This host's addresses by its name (what a LAN client types when listening on all)."""
+    try:
+        return socket.gethostbyname_ex(socket.gethostname())[2]
+    except OSError:
+        return []
 
 
 def _url_host(url: str) -> str:
@@ -171,10 +183,9 @@ def _protect(
     public_paths: tuple[str, ...] = (),
     public_prefixes: tuple[str, ...] = (),
 ) -> Any:
-    """Every port alike: request bounds, the Host allow-list, and inbound bearer
-    authentication when tokens are configured."""
+    """Every port alike: the Host allow-list, and inbound bearer authentication when tokens
+    are configured (header and connection bounds are the server's: `gateway.bind_app`)."""
     from iocgate.exposes.hosts import HostAllowListMiddleware
-    from iocgate.exposes.limits import HeaderLimitMiddleware
 
     if settings.tokens:
         from iocgate.exposes.auth import BearerAuthMiddleware
@@ -188,7 +199,7 @@ def _protect(
             extra_headers=headers,
         )
     hosts, _ = _host_patterns(settings)
-    return HeaderLimitMiddleware(HostAllowListMiddleware(app, hosts))
+    return HostAllowListMiddleware(app, hosts)
 
 
 def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
@@ -275,6 +286,8 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                     served = bind_app(
                         "rest", app, host, 0, drain_seconds=drain, sock=rest_sock,
                         trusted_proxies=settings.trusted_proxies,
+                        header_timeout=settings.header_timeout,
+                        client_connections=settings.client_connections,
                     )  # fmt: skip
                     apps.append(served)
                     assert served.server is not None
@@ -288,6 +301,8 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                     served = bind_app(
                         "mcp", app, host, 0, drain_seconds=drain, sock=mcp_sock,
                         trusted_proxies=settings.trusted_proxies,
+                        header_timeout=settings.header_timeout,
+                        client_connections=settings.client_connections,
                     )  # fmt: skip
                     apps.append(served)
                     assert served.server is not None

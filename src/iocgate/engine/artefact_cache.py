@@ -7,9 +7,13 @@ header is written last, in place, so storing never copies the body.
 
 Storing happens while the first client streams (`ArtefactCache.tee`): chunks go to the client
 and to a temporary file, and only a download that ran to its end, with the size the upstream
-announced, is renamed into place. Anything else (the client left, the upstream cut the body,
-the disk is full) deletes the temporary file. When the directory grows past ``max_bytes`` the
-least recently used entries go first. Entries are local to the host, even with Redis.
+announced, is renamed into place. The tee reads one chunk ahead, so the entry is committed
+once the upstream's last byte has arrived, before the client has it: a client that closes
+right after the last byte still leaves the entry (issue #16). Anything else (the client left
+earlier, the upstream cut the body, the disk is full) deletes the temporary file. When the
+directory grows past ``max_bytes`` (temporary files count too) the least recently used entries
+go first; temporary files left by a dead process are removed at first use and when stale.
+Entries are local to the host, even with Redis.
 """
 
 from __future__ import annotations
@@ -38,8 +42,9 @@ CHUNK_SIZE = 64 * 1024
 HEADER_SIZE = 4096
 #: A download that receives nothing for this long no longer holds back those waiting for it.
 STALL_SECONDS = 30.0
-#: Temporary files this old belong to a process that died mid-download.
-STALE_PART_SECONDS = 6 * 3600.0
+#: Temporary files untouched this long belong to a process that died mid-download (a live
+#: download writes at least every STALL_SECONDS, or its minimum transfer rate cuts it).
+STALE_PART_SECONDS = 4 * STALL_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,7 @@ class ArtefactCache:
         self.max_bytes = max_bytes
         self.clock = clock
         self._pending: dict[str, _Tee] = {}
+        self._swept = False
 
     def admits(self, length: int | None) -> bool:
         """Whether an artefact of ``length`` bytes (None: not announced) may be kept."""
@@ -142,6 +148,10 @@ class ArtefactCache:
     ) -> ByteStream:
         """Pass ``source`` through while storing it under ``key`` if it completes."""
         meta = {"content_type": content_type, "headers": [list(h) for h in headers], "ttl": ttl}
+        if not self._swept:  # a previous run's leftovers: they count against the bound
+            self._swept = True
+            with contextlib.suppress(OSError):
+                self._evict()
         tee = _Tee(self, key, source, close_source, length, meta)
         if key not in self._pending:
             self._pending[key] = tee  # a second concurrent download of the key just streams
@@ -163,7 +173,10 @@ class ArtefactCache:
 
     def _evict(self) -> None:
         entries: list[tuple[float, int, Path]] = []
+        parts = 0  # downloads in progress (here or in another process) take room too
         now = time.time()
+        if not self.directory.is_dir():
+            return
         for path in self.directory.iterdir():
             try:
                 stat = path.stat()
@@ -171,9 +184,12 @@ class ArtefactCache:
                 continue
             if path.suffix == SUFFIX:
                 entries.append((stat.st_mtime, stat.st_size - HEADER_SIZE, path))
-            elif path.suffix == PART_SUFFIX and now - stat.st_mtime > STALE_PART_SECONDS:
-                path.unlink(missing_ok=True)
-        total = sum(size for _, size, _ in entries)
+            elif path.suffix == PART_SUFFIX:
+                if now - stat.st_mtime > STALE_PART_SECONDS:
+                    path.unlink(missing_ok=True)
+                else:
+                    parts += stat.st_size
+        total = parts + sum(size for _, size, _ in entries)
         for _, size, path in sorted(entries):
             if total <= self.max_bytes:
                 break
@@ -215,12 +231,17 @@ class _Tee:
 
     async def chunks(self) -> AsyncIterator[bytes]:
         await self._open()
+        held: bytes | None = None  # one chunk behind the source: see the module doc
         async for chunk in self.source:
             if self.file is not None:
                 await self._write(chunk)
-            yield chunk
+            if held is not None:
+                yield held
+            held = chunk
         if self.file is not None and self.length in (None, self.size):
-            await self._finish()
+            await self._finish()  # every byte arrived: kept, whatever the client does next
+        if held is not None:
+            yield held
 
     async def _open(self) -> None:
         try:

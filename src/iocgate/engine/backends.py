@@ -8,7 +8,9 @@
 | ``off``        | not kept                 | not kept             | the SQLite file       |
 
 With ``off`` the counters still live in the state dir: separate ``iocgate call`` runs on one
-public key must share the budget whether or not answers are cached.
+public key must share the budget whether or not answers are cached. SQLite and Redis stores
+are opened behind `store_guard`'s guards: when they fail, the gateway degrades instead of
+failing closed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from iocgate.engine.memory_cache import MemoryCache
 from iocgate.engine.quota import BudgetQuota, BudgetStore, MemoryBudgetStore, UnlimitedQuota
 from iocgate.engine.redis_store import RedisBudgetStore, RedisCache, connect_redis
 from iocgate.engine.sqlite_store import SqliteBudgetStore, SqliteCache, SqliteDatabase
+from iocgate.engine.store_guard import GuardedBudgetStore, GuardedCache
 
 __all__ = ["describe_store", "is_redis", "open_budget_store", "open_cache", "open_quota"]
 
@@ -47,10 +50,10 @@ def open_cache(
     if artefact_max_bytes > 0:
         artefacts = ArtefactCache(state_dir / ARTEFACT_DIR, artefact_max_bytes, clock=clock)
     if is_redis(backend):
-        return RedisCache(connect_redis(backend), artefacts=artefacts)
+        return GuardedCache(RedisCache(connect_redis(backend), artefacts=artefacts))
     if backend == "sqlite":
         database = SqliteDatabase.in_directory(state_dir)
-        return SqliteCache(database, artefacts=artefacts, clock=clock)
+        return GuardedCache(SqliteCache(database, artefacts=artefacts, clock=clock))
     if backend == "memory":
         return MemoryCache(clock=clock)
     return NullCache()
@@ -59,10 +62,10 @@ def open_cache(
 def open_budget_store(backend: str, state_dir: Path) -> BudgetStore:
     """Where quota counters live for ``backend`` (see the table above)."""
     if is_redis(backend):
-        return RedisBudgetStore(connect_redis(backend))
+        return GuardedBudgetStore(RedisBudgetStore(connect_redis(backend)))
     if backend == "memory":
         return MemoryBudgetStore()
-    return SqliteBudgetStore(SqliteDatabase.in_directory(state_dir))
+    return GuardedBudgetStore(SqliteBudgetStore(SqliteDatabase.in_directory(state_dir)))
 
 
 def open_quota(

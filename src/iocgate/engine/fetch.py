@@ -4,6 +4,11 @@
 cache. JSON answers and errors are read whole inside the attempt, so a body cut short is
 retried like a dropped connection; byte answers are streamed, through the artefact cache's tee
 when they may be kept.
+
+Bounds (issue #16): an attempt, JSON body included, ends within ``attempt_timeout``; a streamed
+body that falls below ``min_transfer_rate`` after its grace period is cut; each redirect hop
+takes a quota unit like any attempt; a 2xx JSON answer that does not parse is a 502, never
+passed on or kept. Upstream answers lose every bound secret before they go anywhere.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import httpx
 
 from iocgate.capability import Operation
@@ -34,8 +41,13 @@ from iocgate.engine.retry import (
     parse_retry_after,
     with_retries,
 )
-from iocgate.engine.upstream import UpstreamResponse
-from iocgate.errors import IocgateError, PayloadTooLargeError, UpstreamUnavailableError
+from iocgate.engine.upstream import UpstreamResponse, UpstreamSettings
+from iocgate.errors import (
+    BadUpstreamAnswerError,
+    IocgateError,
+    UpstreamTimeoutError,
+    UpstreamUnavailableError,
+)
 
 if TYPE_CHECKING:
     from iocgate.engine.invoke import Engine
@@ -71,7 +83,10 @@ async def _keepable(
             return True, (await engine.convert_answer(call.operation, received),)
         except IocgateError:
             return False, None
-    return is_json(received.content_type) and _parses(received.body), None
+    # A 2xx JSON body was parsed in the attempt already (a bad one is a 502 there).
+    return is_json(received.content_type) and (
+        received.status < 300 or _parses(received.body)
+    ), None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,28 +143,52 @@ async def _attempt(
     engine: Engine, call: Invocation, quotas: list[QuotaStatus], budget: RetryBudget
 ) -> CachedResponse | UpstreamResponse:
     """One attempt: a quota unit, the call, and for JSON and errors the whole body."""
-    request, policy = call.request, call.retry
+    request = call.request
     name = call.operation.name
     if budget.started is not None:
         engine.observer.retry(name)
     # Retries may wait for quota only within what is left of the retry budget.
     max_wait = max(0.0, budget.remaining()) if budget.started is not None else None
-    quotas.append(await engine.quota.acquire(call.client_id, max_wait=max_wait))
-    engine.observer.quota(quotas[-1])
+
+    async def charge() -> None:  # every request sent upstream spends a unit, hops included
+        quotas.append(await engine.quota.acquire(call.client_id, max_wait=max_wait))
+        engine.observer.quota(quotas[-1])
+
+    await charge()
     budget.start()
+    limit = engine.upstream.settings.attempt_timeout
+    try:
+        with anyio.fail_after(limit):
+            return await _exchange(engine, call, charge)
+    except TimeoutError:
+        raise UpstreamTimeoutError(
+            f"the upstream took longer than {limit:g}s (the attempt's deadline) to answer "
+            f"{request.operation}"
+        ) from None
+
+
+async def _exchange(
+    engine: Engine, call: Invocation, charge: Callable[[], Awaitable[None]]
+) -> CachedResponse | UpstreamResponse:
+    """Send, and read a JSON or error body whole (a byte body is returned unread)."""
+    request, policy = call.request, call.retry
     started = time.perf_counter()
-    response = await engine.upstream.send(request)
-    engine.observer.upstream_call(name, response.status_code, time.perf_counter() - started)
+    response = await engine.upstream.send(request, on_redirect=charge)
+    engine.observer.upstream_call(
+        call.operation.name, response.status_code, time.perf_counter() - started
+    )
     log.info(
         "upstream %s %s -> %s in %.1f ms", request.method, request.url, response.status_code,
         (time.perf_counter() - started) * 1000,
         extra={"request_id": call.request_id, "upstream_status": response.status_code},
     )  # fmt: skip
     if response.status_code in policy.statuses and policy.attempts > 1:
-        body = await read_bounded(response, request, engine.max_json_bytes)
-        # Lower-cased like every header dict the engine hands on: upstreams spell names as
-        # they like ("Retry-After"), and the lookups below and in the adapters are lower-case.
-        headers = {k.lower(): v for k, v in response.headers.items() if k.lower() != "set-cookie"}
+        body = await _read_answer(engine, response, request)
+        headers = {
+            k.lower(): engine.redact(v)
+            for k, v in response.headers.items()
+            if k.lower() != "set-cookie"
+        }
         raise RetryableStatus(
             response.status_code, body, headers, parse_retry_after(headers.get("retry-after"))
         )
@@ -167,8 +206,13 @@ async def _attempt(
                 await response.aclose()
                 raise binary_too_large(call.operation.qualified_name, limit)
         return response
-    headers = {k: response.headers[k] for k in PASSED_HEADERS if k in response.headers}
-    body = await read_bounded(response, request, engine.max_json_bytes)
+    headers = _passed_headers(engine, response)
+    body = await _read_answer(engine, response, request)
+    if response.status_code < 300 and is_json(content_type) and not _parses(body):
+        raise BadUpstreamAnswerError(
+            f"the upstream answered {request.operation} with {response.status_code} and a body "
+            f"that is not the JSON its Content-Type ({content_type}) says; not passed on"
+        )
     return CachedResponse(
         response.status_code, content_type, body, engine.clock(), tuple(headers.items())
     )
@@ -191,7 +235,7 @@ def _stream(
     content_type = operation.output_media_type or response.headers.get(
         "content-type", "application/octet-stream"
     )
-    headers = {k: response.headers[k] for k in PASSED_HEADERS if k in response.headers}
+    headers = _passed_headers(engine, response)
     if "content-encoding" in response.headers:
         headers.pop("content-length", None)  # we pass decoded bytes: the length changes
     length = int(headers["content-length"]) if "content-length" in headers else None
@@ -203,14 +247,15 @@ def _stream(
     artefacts = engine.cache.artefacts
     status = response.status_code
     ttl = engine.cache_policy.ttl_for(call.operation, status) if store else None
+    paced = _at_least(engine.upstream.settings, chunks, call.request)
     if artefacts is not None and ttl and status == 200 and artefacts.admits(length):
         kept = tuple((k, v) for k, v in headers.items() if k != "content-length")
         stream = artefacts.tee(
-            call.request.cache_key, chunks, response.aclose,
+            call.request.cache_key, paced, response.aclose,
             length=length, content_type=content_type, headers=kept, ttl=ttl,
         )  # fmt: skip
     else:
-        stream = ByteStream(chunks, response.aclose, length)
+        stream = ByteStream(paced, response.aclose, length)
     return Result(
         status=status,
         content_type=content_type,
@@ -226,6 +271,36 @@ def _stream(
     )
 
 
+async def _read_answer(
+    engine: Engine, response: UpstreamResponse, request: UpstreamRequest
+) -> bytes:
+    """A JSON or error body, whole and bounded, without any bound secret."""
+    return engine.redact_answer(await read_bounded(response, request, engine.max_json_bytes))
+
+
+def _passed_headers(engine: Engine, response: UpstreamResponse) -> dict[str, str]:
+    """The upstream headers a client gets, without any bound secret."""
+    return {k: engine.redact(response.headers[k]) for k in PASSED_HEADERS if k in response.headers}
+
+
+async def _at_least(
+    settings: UpstreamSettings, chunks: AsyncIterator[bytes], request: UpstreamRequest
+) -> AsyncIterator[bytes]:
+    """``chunks``, cut (as a body cut short) once they fall below the minimum transfer rate:
+    an upstream dripping a byte every few seconds never trips the read timeout."""
+    started = time.monotonic()
+    received = 0
+    async for chunk in chunks:
+        received += len(chunk)
+        elapsed = time.monotonic() - started
+        if elapsed > settings.rate_grace and received < settings.min_transfer_rate * elapsed:
+            raise httpx.ReadError(
+                f"the upstream sent {request.operation} at {received / elapsed:.0f} bytes/s, "
+                f"below the minimum of {settings.min_transfer_rate:g}"
+            )
+        yield chunk
+
+
 async def read_bounded(response: UpstreamResponse, request: UpstreamRequest, limit: int) -> bytes:
     """The whole body, refusing more than ``limit`` bytes; a cut body is a transient error."""
     chunks: list[bytes] = []
@@ -233,8 +308,8 @@ async def read_bounded(response: UpstreamResponse, request: UpstreamRequest, lim
     try:
         async for chunk in response.aiter_bytes():
             size += len(chunk)
-            if size > limit:
-                raise PayloadTooLargeError(
+            if size > limit:  # the upstream's fault, not the client's: 502, not 413
+                raise BadUpstreamAnswerError(
                     f"the upstream answer to {request.operation} is larger than "
                     f"{limit} bytes, the limit for JSON bodies"
                 )

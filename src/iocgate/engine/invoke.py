@@ -42,9 +42,12 @@ from iocgate.engine.request import (
     coerce_arguments,
     new_request_id,
     redact,
+    redact_bytes,
+    secret_fragments,
 )
 from iocgate.engine.result import CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy
+from iocgate.engine.store_guard import store_reports
 from iocgate.engine.upstream import UpstreamClient
 from iocgate.engine.writes import WritePolicy
 from iocgate.errors import IocgateError, NotFoundError
@@ -144,6 +147,7 @@ class Engine:
                 check_output_format(operation.output_format, operation.qualified_name)
                 self._owner[name] = loaded
         self.secrets = [s for loaded in self.capabilities for s in loaded.binds.secrets]
+        self._secret_fragments = secret_fragments(self.secrets)
 
     async def aclose(self) -> None:
         await self.upstream.aclose()
@@ -408,6 +412,15 @@ class Engine:
         )
         return await _off_loop(len(stored.body), convert)
 
+    async def stores(self) -> dict[str, dict[str, Any]]:
+        """How the cache and the quota store fare: ``ok`` or ``degraded`` (``/readyz``)."""
+        return await store_reports(self.cache, self.quota)
+
     def redact(self, text: str) -> str:
         """Remove every bound secret from ``text``."""
         return redact(text, self.secrets)
+
+    def redact_answer(self, body: bytes) -> bytes:
+        """An upstream answer with every bound secret removed, before it is kept or returned
+        (an upstream that echoes request headers would otherwise hand the key back)."""
+        return redact_bytes(body, self._secret_fragments)

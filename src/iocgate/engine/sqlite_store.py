@@ -78,20 +78,51 @@ class SqliteDatabase:
     def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         if self._connection is None:
             self._connection = self._open()
-        return work(self._connection)
+        try:
+            return work(self._connection)
+        except sqlite3.DatabaseError as exc:
+            if not isinstance(exc, sqlite3.OperationalError):  # damage found while in use:
+                self._connection.close()  # the next call reopens, moving the file aside
+                self._connection = None
+            raise
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):  # locked, disk full, ...: not ours
+                raise
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            for suffix in ("", "-wal", "-shm"):
+                part = Path(f"{self.path}{suffix}")
+                if part.exists():
+                    part.replace(Path(f"{aside}{suffix}"))
+            log.error(
+                "the state file %s is not a usable database (%s): moved aside to %s and "
+                "started afresh (cached answers and local quota counters are lost)",
+                self.path, exc, aside,
+            )  # fmt: skip
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(
             self.path,
             timeout=self.busy_timeout,
             isolation_level=None,  # autocommit; transactions are explicit
             check_same_thread=False,  # used by one worker thread at a time (the limiter)
         )
-        connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, fast
-        connection.executescript(_SCHEMA)
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints
+            connection.executescript(_SCHEMA)
+            # A file with a sound header but damaged tables only fails when they are read.
+            connection.execute("SELECT 1 FROM responses LIMIT 1").fetchone()
+            connection.execute("SELECT 1 FROM budgets LIMIT 1").fetchone()
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
         return connection
 
     async def aclose(self) -> None:

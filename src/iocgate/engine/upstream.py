@@ -1,5 +1,11 @@
 """Sending an `UpstreamRequest`: pooled connections, timeouts, safe redirects.
 
+Bounds (issue #16): the wait for a pooled connection counts against the connect timeout; each
+redirect hop is an upstream request, so ``on_redirect`` lets the caller charge it (quota) before
+it is sent; too many hops or a ``Location`` that is not a plain http(s) URL is a
+`BadUpstreamAnswerError`, which is not retried. The total deadline of an attempt and the minimum
+transfer rate of streamed bodies are the engine's (`fetch.py`): they span the body too.
+
 aiohttp carries the traffic. Measured on this kind of machine, httpx 0.28 spent about 1.3 ms of
 CPU per 100 KB answer and its pool scanned every connection on every request, so 16 concurrent
 calls were slower than one (bench/FINDINGS.md, §7); aiohttp spends about 0.3 ms. An httpx
@@ -9,7 +15,8 @@ transport can still be injected: the unit tests drive the simulator in-process t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -21,19 +28,25 @@ import yarl
 from iocgate import __version__
 from iocgate.engine.auth import Authenticator, ClientCredentials, OutboundAuth
 from iocgate.engine.request import UpstreamRequest
-from iocgate.errors import UpstreamTimeoutError, UpstreamUnavailableError
+from iocgate.errors import BadUpstreamAnswerError, UpstreamTimeoutError, UpstreamUnavailableError
 
 __all__ = ["UpstreamClient", "UpstreamResponse", "UpstreamSettings"]
 
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
 MAX_TOKEN_ANSWER = 64 * 1024  # an OAuth2 token or metadata answer is a few KB at most
+# What a redirect target may hold: RFC 3986 characters, percent escapes included. A backslash,
+# a space or a control character is a broken (or hostile) upstream, not a URL to guess at.
+_URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
 @dataclass(frozen=True, slots=True)
 class UpstreamSettings:
-    connect_timeout: float = 10.0
-    read_timeout: float = 60.0
+    connect_timeout: float = 10.0  # the wait for a free pooled connection included
+    read_timeout: float = 60.0  # the longest gap between two reads
+    attempt_timeout: float = 60.0  # one attempt, headers and a JSON body, start to end
+    min_transfer_rate: float = 4096.0  # bytes/s a streamed artefact must keep up...
+    rate_grace: float = 10.0  # ...once this many seconds have passed
     max_connections: int = 64
     # VirusTotal's front end compresses only for user agents that mention gzip (vt-api.md §2).
     user_agent: str = f"iocgate/{__version__} (gzip)"
@@ -98,8 +111,12 @@ class UpstreamClient:
             s = self.settings
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=s.max_connections, ttl_dns_cache=300),
+                # `connect` spans the wait for a pooled connection: 64 stalled calls must not
+                # leave the next one waiting forever.
                 timeout=aiohttp.ClientTimeout(
-                    sock_connect=s.connect_timeout, sock_read=s.read_timeout
+                    connect=s.connect_timeout,
+                    sock_connect=s.connect_timeout,
+                    sock_read=s.read_timeout,
                 ),
                 headers={"User-Agent": s.user_agent},
                 trust_env=False,
@@ -194,10 +211,15 @@ class UpstreamClient:
             ) from None
         return response.status_code, bytes(answer[:MAX_TOKEN_ANSWER])
 
-    async def send(self, request: UpstreamRequest) -> UpstreamResponse:
+    async def send(
+        self,
+        request: UpstreamRequest,
+        on_redirect: Callable[[], Awaitable[object]] | None = None,
+    ) -> UpstreamResponse:
         """Send and return the response with its body not yet read (the caller reads or streams).
 
-        Redirects are followed here: to another host the credential is not sent. An OAuth2
+        Redirects are followed here: to another host the credential is not sent. Before each
+        hop is sent, ``on_redirect`` runs (the engine takes a quota unit there). An OAuth2
         token the upstream refuses (revoked, or expired early) is replaced once.
         """
         url = request.send_url()
@@ -208,7 +230,9 @@ class UpstreamClient:
             headers["Authorization"] = f"Bearer {bearer[0]}"
         upstream_origin = _origin(request.url)
         try:
-            for _ in range(MAX_REDIRECTS + 1):
+            for hop in range(MAX_REDIRECTS + 1):
+                if hop and on_redirect is not None:
+                    await on_redirect()
                 response = await self._send_once(method, url, headers, body, auth)
                 if response.status_code == 401 and bearer is not None and bearer[1]:
                     # A held token the upstream refuses was revoked or expired early: replace
@@ -227,7 +251,7 @@ class UpstreamClient:
                 await response.aclose()
                 if not location:
                     return response
-                url = urljoin(url, location)
+                url = _redirect_target(url, location, request.operation)
                 if _origin(url) != upstream_origin:
                     headers = dict(request.headers)  # the credential stays with the upstream
                     auth = bearer = None
@@ -235,15 +259,30 @@ class UpstreamClient:
                     response.status_code in (301, 302) and method == "POST"
                 ):
                     method, body = "GET", None
-            raise UpstreamUnavailableError(
-                f"the upstream redirected more than {MAX_REDIRECTS} times for {request.operation}"
+            raise BadUpstreamAnswerError(
+                f"the upstream redirected more than {MAX_REDIRECTS} times for "
+                f"{request.operation} (a redirect loop?); not retried"
             )
         except (TimeoutError, httpx.TimeoutException):
             raise UpstreamTimeoutError(
-                f"the upstream did not answer in time for {request.operation} "
-                f"(connect {self.settings.connect_timeout}s, read {self.settings.read_timeout}s)"
+                f"the upstream did not answer in time for {request.operation} (connect, with the "
+                f"wait for a free connection, {self.settings.connect_timeout}s; read "
+                f"{self.settings.read_timeout}s)"
             ) from None
         except (aiohttp.ClientError, httpx.TransportError) as exc:
             raise UpstreamUnavailableError(
                 f"cannot reach the upstream for {request.operation}: {type(exc).__name__}"
             ) from None
+
+
+def _redirect_target(url: str, location: str, operation: str) -> str:
+    """The absolute URL a ``Location`` points at; anything but a plain http(s) URL is refused."""
+    target = urljoin(url, location) if _URL_CHARACTERS.fullmatch(location) else ""
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        shown = location[:200].encode("ascii", "backslashreplace").decode()
+        raise BadUpstreamAnswerError(
+            f"the upstream redirected {operation} to {shown!r}, which is not an http(s) URL; "
+            "not followed"
+        )
+    return target

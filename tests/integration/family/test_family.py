@@ -44,6 +44,7 @@ async def gateway(
     echo_url: str, tmp_path: Path, *files: Path, **flags: Any
 ) -> AsyncIterator[Gateway]:
     flags.setdefault("cache", "memory")
+    flags.setdefault("state_dir", tmp_path)  # never the user's own quota counters
     settings = load_settings(
         {"capabilities": files, "upstream": echo_url, **flags},
         environ={"ITEMS_KEY": "items-secret", "XDG_CACHE_HOME": str(tmp_path)},

@@ -313,3 +313,25 @@ async def test_a_transient_upstream_failure_says_a_retry_may_work(corpus: Corpus
     assert failed.structured_content["error"]["status"] == 503
     assert "retrying" in failed.structured_content["error"]["hint"]
     assert not again.is_error
+
+
+async def test_an_upstream_echoing_the_key_never_gets_it_into_a_tool_result() -> None:
+    # Issue #16: an upstream that echoes request headers handed the key back verbatim.
+    import httpx
+
+    from tests.support.hostile_upstream import create_hostile_app, hostile_id
+
+    key = "echoed00" + "0123456789abcdef" * 3 + "fedcba98"
+    transport = httpx.ASGITransport(app=create_hostile_app())
+    engine = build_engine("http://hostile.test/api/v3", key, transport=transport)
+    server = create_mcp_server(engine, McpOptions())
+    try:
+        async with Client(server) as client:
+            result = await client.call_tool(
+                "get-summary-all-behavior-reports", {"id": hostile_id("a")}
+            )
+    finally:
+        await engine.aclose()
+    text = text_of(result) + json.dumps(result.structured_content)
+    assert "seen_headers" in text  # the echo did come back...
+    assert key not in text and key[:16] not in text and key[-16:] not in text  # ...without it

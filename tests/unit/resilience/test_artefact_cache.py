@@ -122,3 +122,40 @@ async def test_waiters_give_up_on_a_download_that_stalls(tmp_path: Path) -> None
         await cache.wait_pending("k", stall_seconds=0.1)
     assert await cache.lookup("k") is None
     await stream.aclose()
+
+
+@pytest.mark.parametrize("announced", [True, False])
+async def test_a_client_that_closes_right_after_the_last_byte_leaves_the_entry(
+    tmp_path: Path, announced: bool
+) -> None:
+    # Issue #16: such downloads were never kept, so every one went upstream again.
+    cache = ArtefactCache(tmp_path, 10 * len(BODY))
+    stream = tee(cache, "k", source(), len(BODY) if announced else None)
+    received = b""
+    async for chunk in stream:
+        received += chunk
+        if len(received) == len(BODY):
+            break  # the client has every byte and closes at once
+    await stream.aclose()
+    stored = await cache.lookup("k")
+    assert stored is not None
+    assert stored.sha256 == hashlib.sha256(BODY).hexdigest()
+
+
+async def test_temporary_files_count_against_the_bound_and_stale_ones_are_removed(
+    tmp_path: Path,
+) -> None:
+    import os
+    import time
+
+    cache = ArtefactCache(tmp_path, 2 * len(BODY) + 2 * 4096)
+    stale = tmp_path / "dead.0a0b0c0d0e0f.part"
+    stale.write_bytes(b"x" * len(BODY))
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    await tee(cache, "a", source(), len(BODY)).read()
+    assert not stale.exists()  # left by a process that died mid-download
+    live = tmp_path / "live.0a0b0c0d0e0f.part"
+    live.write_bytes(b"x" * len(BODY))  # another process downloading right now
+    await tee(cache, "b", source(), len(BODY)).read()
+    assert entries(tmp_path) == ["b.artefact", "live.0a0b0c0d0e0f.part"]

@@ -17,7 +17,7 @@ from mcp.shared.exceptions import MCPError
 
 from iocgate.capability import Operation
 from iocgate.engine import Caller, Engine, LoadedCapability, Result, new_request_id, request_id_from
-from iocgate.exposes.auth import CLIENT_ID_KEY
+from iocgate.exposes.access import AccessRecord, client_of
 from iocgate.exposes.mcp.links import rest_url
 from iocgate.exposes.mcp.options import McpOptions
 from iocgate.exposes.mcp.results import (
@@ -59,13 +59,9 @@ def _request_id(ctx: ServerRequestContext[Any, Any]) -> str:
 def _client_id(ctx: ServerRequestContext[Any, Any]) -> str | None:
     """Who calls, for per-client limits: the bearer token's id, else the peer address (HTTP)."""
     scope = getattr(ctx.request, "scope", None)
-    if not isinstance(scope, Mapping):
+    if not isinstance(scope, dict):
         return None  # stdio: the one local client
-    named = scope.get(CLIENT_ID_KEY)
-    if isinstance(named, str):
-        return named
-    peer = scope.get("client")
-    return str(peer[0]) if peer else None
+    return client_of(scope)
 
 
 def _credential_names(loaded: LoadedCapability) -> tuple[str, ...]:
@@ -133,19 +129,35 @@ class _Dispatcher:
             redact=self.engine.redact,
             client_id=_client_id(ctx),
         )
+        record = AccessRecord(
+            "mcp", info.request_id, "tools/call", params.name, client=info.client_id
+        )
         try:
-            arguments = dict(params.arguments or {})
-            errors = entry.validator.errors(arguments)
-            if errors:
-                return render_invalid_arguments(errors, entry.input_schema, info)
-            if entry.spec is not None and entry.loaded is not None:
-                return await self._call_spec(entry, arguments, info)
-            return await self._call_extra(entry, arguments, info)
+            rendered = await self._call(entry, params, info, record)
         except Exception as exc:  # noqa: BLE001 - the boundary: nothing may reach the client raw
-            return render_exception(exc, info)
+            rendered = render_exception(exc, info)
+        record.status = _outcome(rendered)
+        record.write()
+        return rendered
+
+    async def _call(
+        self,
+        entry: ToolEntry,
+        params: types.CallToolRequestParams,
+        info: CallInfo,
+        record: AccessRecord,
+    ) -> types.CallToolResult:
+        arguments = dict(params.arguments or {})
+        errors = entry.validator.errors(arguments)
+        if errors:
+            return render_invalid_arguments(errors, entry.input_schema, info)
+        if entry.spec is not None and entry.loaded is not None:
+            record.operation = entry.spec.operation.name
+            return await self._call_spec(entry, arguments, info, record)
+        return await self._call_extra(entry, arguments, info, record)
 
     async def _call_spec(
-        self, entry: ToolEntry, arguments: dict[str, Any], info: CallInfo
+        self, entry: ToolEntry, arguments: dict[str, Any], info: CallInfo, record: AccessRecord
     ) -> types.CallToolResult:
         spec, loaded = entry.spec, entry.loaded
         assert spec is not None
@@ -174,10 +186,11 @@ class _Dispatcher:
             call=spec,
             caller=Caller(adapter="mcp", client_id=info.client_id, request_id=info.request_id),
         )
+        record.note(result)
         return await render_result(result, info)
 
     async def _call_extra(
-        self, entry: ToolEntry, arguments: dict[str, Any], info: CallInfo
+        self, entry: ToolEntry, arguments: dict[str, Any], info: CallInfo, record: AccessRecord
     ) -> types.CallToolResult:
         extra = entry.extra
         assert extra is not None
@@ -191,12 +204,22 @@ class _Dispatcher:
         caller = Caller(adapter="mcp", client_id=info.client_id, request_id=info.request_id)
         output = await extra.handler(arguments, caller)
         if isinstance(output, Result):
+            record.note(output)
             loaded = self._owners.get(output.operation)
             if loaded is not None:
                 operation = loaded.capability.operations[output.operation]
                 info = _with_capability(info, loaded, operation)
             return await render_result(output, info)
         return render_data(dict(output), info)
+
+
+def _outcome(rendered: types.CallToolResult) -> str:
+    """The access log's status of a tool call: ``ok``, or the error's code."""
+    if not rendered.is_error:
+        return "ok"
+    error = (rendered.structured_content or {}).get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    return str(code) if code else "error"
 
 
 def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:

@@ -3,27 +3,31 @@
 Every response, errors and docs included, carries ``X-Request-ID`` (the client's own when it
 sent a sane one) and, in demo mode, ``X-Iocgate-Demo: true``. Routes read the id from
 ``request.state.request_id`` to pass it on to the engine. One line per request goes to the
-``iocgate.access`` logger, without the query string (it may hold a cursor or other noise).
+``iocgate.access`` logger (`exposes/access.py`), without the query string (it may hold a cursor
+or other noise); the route that serves the request fills in the `AccessRecord` found at
+``state["access"]`` (`access_of`).
 """
 
 from __future__ import annotations
 
-import logging
-import time
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from iocgate.exposes.access import AccessRecord, client_of
 from iocgate.exposes.rest.params import header_value, request_id
 
-__all__ = ["RequestContextMiddleware", "state_of"]
-
-access_log = logging.getLogger("iocgate.access")
+__all__ = ["RequestContextMiddleware", "access_of", "state_of"]
 
 
 def state_of(scope: Scope) -> dict[str, object]:
     """The request's ``state`` dict (what Starlette's ``request.state`` reads)."""
     state: dict[str, object] = scope.setdefault("state", {})
     return state
+
+
+def access_of(scope: Scope) -> AccessRecord | None:
+    """The request's access log record, for the route to fill in."""
+    record = scope.get("state", {}).get("access")
+    return record if isinstance(record, AccessRecord) else None
 
 
 class RequestContextMiddleware:
@@ -37,26 +41,25 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
         raw_path = scope.get("raw_path")
         # The encoded path: a decoded %0A would let a client forge log lines.
         path = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
         rid = request_id(header_value(scope, b"x-request-id"))
-        state_of(scope)["request_id"] = rid
+        record = AccessRecord("rest", rid, scope["method"], path, client=client_of(scope))
+        state = state_of(scope)
+        state["request_id"] = rid
+        state["access"] = record
         extra = [(b"x-request-id", rid.encode())]
         if self.demo:
             extra.append((b"x-iocgate-demo", b"true"))
-        status = 0
-        cache = "-"
 
         async def add_headers(message: Message) -> None:
-            nonlocal status, cache
             if message["type"] == "http.response.start":
-                status = message["status"]
+                record.status = message["status"]
                 headers = message.get("headers", [])
                 for key, value in headers:
                     if key.lower() == b"x-cache":
-                        cache = value.decode("latin-1")
+                        record.cache = value.decode("latin-1")
                 message["headers"] = [*headers, *extra]
             await send(message)
 
@@ -64,14 +67,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, add_headers)
         finally:
             # The /metrics issue hooks its request counters and duration histogram in here.
-            if access_log.isEnabledFor(logging.INFO):
-                duration = (time.perf_counter() - started) * 1000
-                access_log.info(
-                    "%s %s %s %.1fms cache=%s id=%s",
-                    scope["method"], path, status or 500, duration, cache, rid,
-                    extra={
-                        "request_id": rid, "method": scope["method"], "path": path,
-                        "status": status or 500, "duration_ms": round(duration, 1),
-                        "cache": cache,
-                    },
-                )  # fmt: skip
+            record.status = record.status or 500
+            if record.operation is None:  # not a capability route: the route's own name
+                record.operation = getattr(scope.get("route"), "name", None)
+            record.write()

@@ -12,9 +12,10 @@ from starlette.types import Receive, Scope, Send
 from iocgate.capability import RestRoute
 from iocgate.engine import CacheStatus, Caller, Engine, new_request_id
 from iocgate.errors import IocgateError, MethodNotAllowedError
-from iocgate.exposes.auth import CLIENT_ID_KEY
+from iocgate.exposes.access import client_of
 from iocgate.exposes.rest.body import body_arguments, header_arguments
-from iocgate.exposes.rest.context import state_of
+from iocgate.exposes.rest.context import access_of, state_of
+from iocgate.exposes.rest.disconnect import ClientGone, unless_client_leaves
 from iocgate.exposes.rest.errors import iocgate_error_response
 from iocgate.exposes.rest.fastpath import FASTPATH_KEY
 from iocgate.exposes.rest.links import LinkRewriter
@@ -51,11 +52,9 @@ class RestEndpoint:
             return
         state = state_of(scope)
         rid = state.get("request_id")
-        # The bearer-auth middleware names the client; without it, the peer address does.
-        client = scope.get(CLIENT_ID_KEY) or (scope["client"][0] if scope.get("client") else None)
         caller = Caller(
             adapter="rest",
-            client_id=str(client) if client else None,
+            client_id=client_of(scope),
             request_id=rid if isinstance(rid, str) else new_request_id(),
             cache_mode=cache_mode(header_value(scope, b"cache-control")),
         )
@@ -63,12 +62,22 @@ class RestEndpoint:
             inbound = inbound_arguments(route, found.path_values, scope.get("query_string", b""))
             inbound |= header_arguments(route, scope)
             inbound |= await body_arguments(route, receive)
-            result = await self.engine.invoke(
-                route.operation, route.upstream_arguments(inbound), call=route, caller=caller
+            arguments = route.upstream_arguments(inbound)
+            result = await unless_client_leaves(
+                receive,
+                lambda: self.engine.invoke(route.operation, arguments, call=route, caller=caller),
             )
+        except ClientGone:
+            return  # the upstream call was cancelled with its client; no one to answer
         except IocgateError as exc:
+            record = access_of(scope)
+            if record is not None:
+                record.operation = route.operation.name
             await iocgate_error_response(exc)(scope, receive, send)
             return
+        record = access_of(scope)
+        if record is not None:
+            record.note(result)
         response = result_response(
             result,
             path_values=[found.path_values[name] for name in found.resource.path.names],

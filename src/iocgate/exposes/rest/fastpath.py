@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from iocgate.engine import Engine
+from iocgate.exposes.rest.context import access_of
 from iocgate.exposes.rest.origin import PublicOrigin
 
 __all__ = ["FASTPATH_KEY", "HitFastPath"]
@@ -66,14 +67,14 @@ class HitFastPath:
             key = (raw_path, scope.get("query_string", b""), self.origin(scope))
             entry = self._entries.get(key)
             if entry is not None and _plain(scope):
-                if await self._serve(entry, send):
+                if await self._serve(entry, scope, send):
                     self._entries.move_to_end(key)
                     return
                 self._forget(key)
             scope[FASTPATH_KEY] = (self, key)
         await self.app(scope, receive, send)
 
-    async def _serve(self, entry: _Entry, send: Send) -> bool:
+    async def _serve(self, entry: _Entry, scope: Scope, send: Send) -> bool:
         started = time.perf_counter()
         try:
             stored = await self.engine.cache.get(entry.cache_key)
@@ -84,6 +85,9 @@ class HitFastPath:
             return False
         observer = self.engine.observer
         observer.invocation_started("rest", entry.operation)
+        record = access_of(scope)
+        if record is not None:
+            record.operation, record.upstream_status = entry.operation, 200
         age = str(max(0, int(self.engine.clock() - stored.stored_at))).encode()
         await send(
             {

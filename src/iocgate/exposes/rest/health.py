@@ -2,7 +2,9 @@
 
 Ready means: at least one capability is loaded and every variable its ``binds`` declare (the
 upstream key) has a value, or the gateway runs in demo mode; plus whatever ``RestOptions.ready``
-reports. Not ready is a 503 whose ``reasons`` say what is missing.
+reports. Not ready is a 503 whose ``reasons`` say what is missing. ``stores`` says how the cache
+and the quota store fare: a ``degraded`` store does not make the gateway unready (it serves
+from the upstream within the quota), but ``warnings`` name it.
 """
 
 from __future__ import annotations
@@ -82,6 +84,15 @@ def health_routes(
 
     async def readyz(request: Request) -> Response:
         is_ready, body = readiness(engine, demo=demo, ready=ready)
+        stores = await engine.stores()
+        if stores:
+            body["stores"] = stores
+            degraded = [name for name, report in stores.items() if report["state"] != "ok"]
+            if degraded:
+                body["warnings"] = [
+                    f"the {name} store fails ({stores[name].get('last_error')}); serving without it"
+                    for name in degraded
+                ]
         return Response(
             json.dumps(body, default=str).encode(),
             200 if is_ready else 503,
