@@ -5,7 +5,7 @@ from __future__ import annotations
 from random import Random
 from typing import Any
 
-from iocgate.sim.network import network_attributes
+from iocgate.sim.network import add_background_traffic, network_attributes
 from iocgate.sim.profile import FileProfile
 from iocgate.sim.signatures import SIGMA_RULES, Signature
 from iocgate.sim.vocabulary import (
@@ -111,6 +111,7 @@ def windows_attributes(
         attributes.update(
             network_attributes(rng, profile, user_agent=_USER_AGENT, with_ids="ids" in features)
         )
+        add_background_traffic(Random(f"{profile.sha256}/background"), attributes)
     if "signatures" in features or "mitre" in features:
         attributes.update(
             signature_attributes(

@@ -62,6 +62,11 @@ INPUT_SCHEMA: dict[str, Any] = {
             "minLength": 1,
             "maxLength": 100,
         },
+        "include_noise": {
+            "type": "boolean",
+            "description": "Keep indicators classed as noise (benign infrastructure, Windows "
+            "background activity); by default they are left out and counted in `noise`.",
+        },
     },
     "required": ["id"],
     "additionalProperties": False,
@@ -91,8 +96,11 @@ OUTPUT_SCHEMA: dict[str, Any] = {
             },
             "required": ["value", "reasons"],
         },
+        "file_context": {"type": ["object", "null"]},
         "note": {"type": ["string", "null"]},
+        "next_steps": {"type": "array", "items": {"type": "string"}},
         "has_behaviour_data": {"type": "boolean"},
+        "noise": {"type": "object", "additionalProperties": {"type": "integer"}},
         "sandboxes": {"type": "array", "items": {"type": "object"}},
         "techniques": {"type": "array", "items": {"type": "object"}},
         "detections": {"type": "object", "additionalProperties": _CAPPED},
@@ -151,6 +159,7 @@ async def run_investigate_tool(
         engine,
         file_hash,
         sandbox=sandbox,
+        include_noise=arguments.get("include_noise") is True,
         caller=Caller(adapter="mcp", request_id=request_id),
     )
     return brief_for_context(brief, budget_bytes)

@@ -111,11 +111,20 @@ async def _brief_headers(engine: Engine, brief: Brief, caller: Caller) -> dict[s
     }
 
 
+def _is_true(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
+
+
 def _endpoint(engine: Engine, render: Render) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         caller, own_request_id = _caller(request)
         try:
-            brief = await investigate(engine, request.path_params["id"], caller=caller)
+            brief = await investigate(
+                engine,
+                request.path_params["id"],
+                caller=caller,
+                include_noise=_is_true(request.query_params.get("include_noise")),
+            )
             response = render(brief, request)
             response.headers.update(await _brief_headers(engine, brief, caller))
         except IocgateError as exc:

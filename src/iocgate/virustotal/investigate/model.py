@@ -239,6 +239,10 @@ class Indicator:
     file_type: str | None = None
     data: str | None = None
     notable: str | None = None
+    # ioc | context | noise, how sure (0-100) it is an IoC, and why not more (noise.py, #22)
+    classification: str | None = None
+    confidence: int | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +312,10 @@ class Brief:
     techniques: tuple[Technique, ...]
     detections: Detections
     indicators: Indicators
+    # Noise indicators per type (benign infrastructure, background activity); they are in
+    # `indicators` only when ``noise_included`` (asked for), else left out and counted here.
+    noise: Mapping[str, int] = field(default_factory=dict)
+    noise_included: bool = False
     tags: tuple[TagSeen, ...]
     cost: Cost
     generated_at: str
