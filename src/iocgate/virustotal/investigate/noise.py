@@ -169,7 +169,7 @@ def classify(
     kind: str,
     value: str,
     *,
-    contexts: Iterable[str] = (),
+    contexts: tuple[str, ...] = (),
     ports: Iterable[int] = (),
     resolved_from: Iterable[str] = (),
     noise_names: Mapping[str, Classification] | None = None,
@@ -192,7 +192,8 @@ def classify(
         if _is_private(value):
             return Classification("noise", 5, "private or local address (the sandbox network)")
         port_set = set(ports)
-        if port_set and port_set <= {53} and "dns" not in set(contexts):
+        answers = {"dns", "dns-answer"}  # how network.py marks an address a name resolved to
+        if port_set and port_set <= {53} and not answers & set(contexts):
             return Classification("noise", 10, "DNS resolver of the sandbox (port 53 only)")
         listed = _listed(value)
         if listed is not None:
@@ -201,7 +202,7 @@ def classify(
         noise = noise_names or {}
         if names and all(name in noise for name in names):
             return Classification("noise", 10, f"address of {names[0]} ({noise[names[0]].reason})")
-        if set(contexts) == {"dns"}:
+        if contexts and set(contexts) <= answers:
             return Classification("context", 50, "only a DNS answer, never contacted")
         return _IOC
     if kind == "registry_key":
