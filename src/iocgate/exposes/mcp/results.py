@@ -59,6 +59,7 @@ class CallInfo:
     client_id: str | None = None
     section: str | None = None
     offset: int = 0
+    match: str | None = None  # the `filter` argument: only a section's items containing it
     can_page: bool = False
     rest_url: str | None = None
     credential_names: tuple[str, ...] = ()
@@ -273,7 +274,14 @@ def render_data(data: Any, info: CallInfo, result: Result | None = None) -> type
     key = None
     memo = None
     if version is not None:
-        key = (version, info.budget_bytes, info.section, info.offset, tuple(sorted(notes.items())))
+        key = (
+            version,
+            info.budget_bytes,
+            info.section,
+            info.offset,
+            info.match,
+            tuple(sorted(notes.items())),
+        )
         memo = _SHAPED.get(key)
         if memo is not None:
             _SHAPED.move_to_end(key)
@@ -284,6 +292,7 @@ def render_data(data: Any, info: CallInfo, result: Result | None = None) -> type
                 budget_bytes=info.budget_bytes - _NOTICE_BYTES - _WARNING_RESERVE,
                 section=info.section,
                 offset=info.offset,
+                match=info.match,
                 condense=info.condense,
                 notes=notes,
             )
