@@ -351,9 +351,16 @@ async def _render_artefact(result: Result, info: CallInfo) -> types.CallToolResu
     if digest:
         artefact["digest"] = digest
         artefact["digest_from_bytes"] = len(measured.head)
-    shaped = fit_answer(
-        {"artefact": artefact}, budget_bytes=info.budget_bytes - _NOTICE_BYTES - 1024
-    )
+    try:  # a digest's long lists (pcap flows) page like any answer: section, offset, filter
+        shaped = fit_answer(
+            {"artefact": artefact},
+            budget_bytes=info.budget_bytes - _NOTICE_BYTES - 1024,
+            section=info.section,
+            offset=info.offset,
+            match=info.match,
+        )
+    except SectionError as exc:
+        return render_error("InvalidArgumentError", str(exc), info, result=result)
     content: list[types.ContentBlock] = [
         types.TextContent(text=UNTRUSTED_NOTICE),
         types.TextContent(text=shaped.text),
