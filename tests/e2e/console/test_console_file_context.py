@@ -26,6 +26,10 @@ def test_the_file_panel_shows_detections_and_the_noise_left_out(
     assert "OpenSavePidlMRU" not in tab.locator("#sec-host").inner_text()
     overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+    acting = tab.locator("#acting-processes").inner_text()
+    assert "DownloadString" in acting and "Injects into" in acting
+    assert "strongest verdict" in acting
     assert not problems.page_errors and not problems.console_errors
     tab.screenshot(path=screenshots / f"file-context-{width}.png")
+    tab.locator("#sec-processes").screenshot(path=screenshots / f"processes-{width}.png")
     tab.locator("#sec-network").screenshot(path=screenshots / f"network-noise-{width}.png")

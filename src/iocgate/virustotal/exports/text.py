@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from iocgate.virustotal.investigate import Brief, Indicator
+from iocgate.virustotal.investigate.model import ProcessNode
 
-__all__ = ["file_facts", "indicator_details", "shorten", "visible"]
+__all__ = ["acting_processes", "file_facts", "indicator_details", "shorten", "visible"]
 
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
@@ -114,3 +115,12 @@ def file_facts(brief: Brief) -> list[tuple[str, str]]:
         ("vhash", hashes.vhash),
     ]
     return [(label, value) for label, value in rows if value]
+
+
+def acting_processes(brief: Brief) -> list[ProcessNode]:
+    """The processes worth a look: those with rule hits, injections or decoded PowerShell."""
+    return [
+        node
+        for node in brief.processes.items
+        if node.hits or node.injected_into or node.decoded_powershell
+    ]

@@ -20,6 +20,7 @@ from iocgate.virustotal.investigate.file_object import (
 from iocgate.virustotal.investigate.host import build_host
 from iocgate.virustotal.investigate.model import Brief, Cost, FileHashes, Indicators
 from iocgate.virustotal.investigate.network import build_network
+from iocgate.virustotal.investigate.processes import build_processes
 from iocgate.virustotal.investigate.reports import Report, parse_reports
 from iocgate.virustotal.investigate.techniques import build_tags, build_techniques
 from iocgate.virustotal.investigate.triage import triage_indicators
@@ -115,6 +116,7 @@ def build_brief(
         ),
         include_noise=include_noise,
     )
+    process_sandbox, processes = build_processes(parsed)
     moment = generated_at or datetime.now(UTC)
     file_attributes = file_attributes_of(file_object)
     context = read_file_context(file_attributes)
@@ -141,6 +143,8 @@ def build_brief(
         indicators=indicators,
         noise=noise,
         noise_included=include_noise,
+        process_sandbox=process_sandbox,
+        processes=processes,
         cost=cost,
         generated_at=moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
         note=note,

@@ -26,6 +26,8 @@ __all__ = [
     "FileHashes",
     "Indicator",
     "Indicators",
+    "ProcessHit",
+    "ProcessNode",
     "SandboxRun",
     "SignatureSeen",
     "TacticRef",
@@ -267,6 +269,30 @@ def _indicator_groups(indicators: Indicators) -> tuple[Capped[Indicator], ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class ProcessHit:
+    """A rule hit linked to a process, and the evidence that links them."""
+
+    kind: str  # sigma | signature
+    name: str
+    severity: Severity
+    context: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessNode:
+    """One process of the tree, flattened: ``parent`` is the parent's ``pid``."""
+
+    pid: str
+    name: str
+    depth: int
+    parent: str | None = None
+    time_offset: int | None = None
+    hits: tuple[ProcessHit, ...] = ()
+    injected_into: tuple[str, ...] = ()
+    decoded_powershell: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The top line: malicious, suspicious, clean or unknown, and why."""
 
@@ -316,6 +342,9 @@ class Brief:
     # `indicators` only when ``noise_included`` (asked for), else left out and counted here.
     noise: Mapping[str, int] = field(default_factory=dict)
     noise_included: bool = False
+    # The process tree of the sandbox with the strongest verdict, flattened depth first (#22.4)
+    process_sandbox: str | None = None
+    processes: Capped[ProcessNode] = field(default_factory=lambda: Capped((), 0))
     tags: tuple[TagSeen, ...]
     cost: Cost
     generated_at: str
