@@ -4,7 +4,8 @@
 - ``/pcap``: DNS names, HTTP exchanges, TLS (SNI, JA3, JA3S) and flows (pcap_digest.py);
 - ``/evtx`` and ``/memdump`` (zip archives): the names and sizes of the files inside, from the
   central directory when the whole archive is in the head, else from the local file headers;
-  a Windows minidump or anything else: its format and first bytes.
+  a Windows minidump or anything else: its format, first bytes and readable strings with
+  their offsets (memory_strings.py).
 
 The input is untrusted and may be cut anywhere: every parser stops quietly at the first thing
 it cannot read, and every list is capped (its total stated as an integer).
@@ -20,6 +21,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from iocgate.virustotal.digest_limits import LIST_LIMIT, capped
+from iocgate.virustotal.memory_strings import memory_strings
 from iocgate.virustotal.pcap_digest import PCAP_MAGIC, pcap_digest
 
 __all__ = ["LIST_LIMIT", "summarize_artefact"]
@@ -117,6 +119,5 @@ def summarize_artefact(path: str, content_type: str, head: bytes) -> dict[str, A
         return {"format": "pcapng"}  # not parsed: VirusTotal serves classic libpcap
     if head[:4] == _ZIP_MAGIC:
         return _zip(head)
-    if head[:4] == b"MDMP":
-        return {"format": "minidump", "first_bytes": head[:16].hex()}
-    return {"format": "binary", "first_bytes": head[:16].hex()}
+    kind = "minidump" if head[:4] == b"MDMP" else "binary"
+    return {"format": kind, "first_bytes": head[:16].hex(), **memory_strings(head)}

@@ -196,3 +196,20 @@ async def test_section_flows_with_an_offset_continues_with_the_next_flows(
     assert body["items"] and body["items"][0] != flows[0]
     tcp = await mcp.call(PCAP, {"sandbox_id": report.id, "section": "flows", "filter": "tcp"})
     assert {f["protocol"] for f in tcp.structured_content["items"]} == {"TCP"}
+
+
+async def test_a_memdump_digest_lists_readable_strings_with_their_offsets(
+    mcp: McpSession, sim_app: Starlette, corpus: Corpus
+) -> None:
+    report = next(r for r in corpus.pick("rich").reports if r.has_memdump)
+    result = await mcp.call(MEMDUMP, {"sandbox_id": report.id})
+    digest = result.structured_content["artefact"]["digest"]
+    direct = await _direct(sim_app, f"/file_behaviours/{report.id}/memdump")
+    texts = {item["text"]: item for item in digest["strings"]}
+    command = report.attributes["command_executions"][1]
+    assert command in texts
+    found = texts[command]
+    encoded = command.encode("utf-16-le" if found["encoding"] == "utf-16le" else "ascii")
+    assert direct[found["offset"] : found["offset"] + len(encoded)] == encoded
+    assert {item["encoding"] for item in digest["strings"]} == {"ascii", "utf-16le"}
+    assert len(digest["strings"]) <= 200

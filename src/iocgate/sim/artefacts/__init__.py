@@ -16,10 +16,26 @@ from iocgate.sim.artefacts.pcap import CONTENT_TYPE as PCAP_TYPE
 from iocgate.sim.artefacts.pcap import build_pcap
 from iocgate.sim.corpus import SandboxReport
 
-__all__ = ["artefact_bytes", "artefact_response"]
+__all__ = ["artefact_bytes", "artefact_response", "memory_strings"]
 
 _EXTENSIONS = {"pcap": "pcap", "evtx": "zip", "memdump": "bin", "html": "html"}
 _TYPES = {"pcap": PCAP_TYPE, "evtx": EVTX_TYPE, "memdump": MEMDUMP_TYPE, "html": HTML_TYPE}
+
+
+def memory_strings(attributes: dict[str, object]) -> list[str]:
+    """What a memory dump of the run holds in readable form: URLs, domains, commands, mutexes."""
+    names = (
+        "memory_pattern_urls",
+        "memory_pattern_domains",
+        "command_executions",
+        "mutexes_created",
+    )
+    found: list[str] = []
+    for name in names:
+        values = attributes.get(name)
+        if isinstance(values, list):
+            found += [value for value in values[:8] if isinstance(value, str) and len(value) >= 8]
+    return found
 
 
 def artefact_bytes(report: SandboxReport, name: str) -> bytes:
@@ -52,6 +68,8 @@ def artefact_response(
         if head:
             return Response(b"", headers=headers, media_type=MEMDUMP_TYPE)
         return StreamingResponse(
-            memdump_chunks(report.id, memdump_size), headers=headers, media_type=MEMDUMP_TYPE
+            memdump_chunks(report.id, memdump_size, memory_strings(report.attributes)),
+            headers=headers,
+            media_type=MEMDUMP_TYPE,
         )
     return Response(artefact_bytes(report, name), headers=headers, media_type=_TYPES[name])
