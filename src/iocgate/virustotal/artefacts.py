@@ -4,6 +4,7 @@
 - ``/pcap``: DNS names, HTTP exchanges, TLS (SNI, JA3, JA3S) and flows (pcap_digest.py);
 - ``/evtx`` and ``/memdump`` (zip archives): the names and sizes of the files inside, from the
   central directory when the whole archive is in the head, else from the local file headers;
+  an ``.evtx`` inside a whole archive is read into events (evtx_events.py);
   a Windows minidump or anything else: its format, first bytes and readable strings with
   their offsets (memory_strings.py).
 
@@ -21,6 +22,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from iocgate.virustotal.digest_limits import LIST_LIMIT, capped
+from iocgate.virustotal.evtx_events import evtx_digest
 from iocgate.virustotal.memory_strings import memory_strings
 from iocgate.virustotal.pcap_digest import PCAP_MAGIC, pcap_digest
 
@@ -83,11 +85,21 @@ def _html(head: bytes, content_type: str) -> dict[str, Any]:
     return digest
 
 
+_EVTX_READ_LIMIT = 16 * 1024 * 1024  # uncompressed bytes of one log parsed for a digest
+
+
 def _zip(head: bytes) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(io.BytesIO(head)) as archive:
-            files = [{"name": i.filename, "size": i.file_size} for i in archive.infolist()]
-        return {"format": "zip", "complete": True, **capped(files, "files")}
+            members = archive.infolist()
+            files = [{"name": i.filename, "size": i.file_size} for i in members]
+            logs = {
+                i.filename: evtx_digest(archive.read(i))
+                for i in members[:4]
+                if i.filename.lower().endswith(".evtx") and i.file_size <= _EVTX_READ_LIMIT
+            }
+        digest = {"format": "zip", "complete": True, **capped(files, "files")}
+        return digest | ({"logs": logs} if logs else {})
     except (zipfile.BadZipFile, ValueError, OSError):
         pass  # the central directory is past the head: read the local headers instead
     files = []
@@ -120,4 +132,9 @@ def summarize_artefact(path: str, content_type: str, head: bytes) -> dict[str, A
     if head[:4] == _ZIP_MAGIC:
         return _zip(head)
     kind = "minidump" if head[:4] == b"MDMP" else "binary"
-    return {"format": kind, "first_bytes": head[:16].hex(), **memory_strings(head)}
+    strings = memory_strings(head)
+    return {
+        "format": kind,
+        "first_bytes": head[:16].hex(),
+        **(strings if strings["strings"] else {}),
+    }

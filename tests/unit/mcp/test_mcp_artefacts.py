@@ -213,3 +213,23 @@ async def test_a_memdump_digest_lists_readable_strings_with_their_offsets(
     assert direct[found["offset"] : found["offset"] + len(encoded)] == encoded
     assert {item["encoding"] for item in digest["strings"]} == {"ascii", "utf-16le"}
     assert len(digest["strings"]) <= 200
+
+
+async def test_an_evtx_digest_holds_the_runs_events_read_by_the_evtx_parser(
+    mcp: McpSession, corpus: Corpus
+) -> None:
+    report = next(r for r in corpus.pick("rich").reports if r.has_evtx)
+    result = await mcp.call(EVTX, {"sandbox_id": report.id})
+    logs = result.structured_content["artefact"]["digest"]["logs"]
+    events = logs[f"{report.id}.evtx"]["events"]
+    counts = logs[f"{report.id}.evtx"]["event_counts"]
+    commands = set(report.attributes["command_executions"])
+    created = [e for e in events if e["event_id"] == "1"]
+    assert commands <= {e["data"]["CommandLine"] for e in created}
+    assert all(e["provider"] == "Microsoft-Windows-Sysmon" for e in created)
+    assert counts["Security/4688"] == len(created)
+    flows = {(e["data"]["DestinationIp"], e["data"]["DestinationPort"]) for e in events
+             if e["event_id"] == "3"}  # fmt: skip
+    first = report.attributes["ip_traffic"][0]
+    assert (first["destination_ip"], str(first["destination_port"])) in flows
+    assert any(e["event_id"] == "11" for e in events)

@@ -50,7 +50,9 @@ def _cached(report: SandboxReport, name: str) -> bytes:
     if name == "pcap":
         return build_pcap(attributes, seed=report.id, start=start)
     if name == "evtx":
-        return build_evtx_zip(report.id, date_time=(2024, 1, 1, 0, 0, 0))
+        return build_evtx_zip(
+            report.id, date_time=(2024, 1, 1, 0, 0, 0), attributes=attributes, start=start
+        )
     if name == "html":
         return build_html_report(report.id, attributes)
     raise ValueError(f"{name} is streamed, not built")
