@@ -96,7 +96,8 @@ def test_export_files_are_written_next_to_the_brief(tmp_path: Path) -> None:
     assert bundle["type"] == "bundle"
     assert {"malware", "indicator", "attack-pattern"} <= {o["type"] for o in bundle["objects"]}
     rows = list(csv.reader(io.StringIO((tmp_path / "iocs.csv").read_text(), newline="")))
-    assert rows[0] == ["type", "value", "context", "sandboxes"] and len(rows) > 1
+    header = ["type", "value", "context", "sandboxes", "classification", "confidence", "reason"]
+    assert rows[0] == header and len(rows) > 1
     page = (tmp_path / "report.html").read_text()
     assert "Content-Security-Policy" in page and "<script" not in page
     assert not list(tmp_path.glob("*.part"))

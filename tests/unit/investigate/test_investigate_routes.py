@@ -70,7 +70,9 @@ async def test_every_export_route_answers_its_format(
         assert response.json()["type"] == "bundle"
     if suffix == "/iocs.csv":
         header = next(csv.reader(io.StringIO(response.text)))
-        assert header == ["type", "value", "context", "sandboxes"]
+        assert header == [
+            "type", "value", "context", "sandboxes", "classification", "confidence", "reason"
+        ]  # fmt: skip
     if suffix == "/report.html":
         assert "default-src 'none'" in response.headers["content-security-policy"]
 

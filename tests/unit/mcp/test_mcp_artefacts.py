@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import Any
 
 import httpx
 import mcp_types as types
@@ -140,3 +141,95 @@ async def test_an_artefact_result_carries_cache_status_in_meta(
     assert result.meta is not None
     assert result.meta["iocgate/cache"] in ("MISS", "BYPASS")
     assert "iocgate/cache" not in result.structured_content
+
+
+def _huge_pcap_report(corpus: Corpus) -> Any:
+    return next(r for r in corpus.pick("huge").reports if r.has_pcap)
+
+
+async def test_the_pcap_digest_shows_the_c2_flows_before_the_many_dns_flows(
+    mcp: McpSession, corpus: Corpus
+) -> None:
+    report = _huge_pcap_report(corpus)
+    result = await mcp.call(PCAP, {"sandbox_id": report.id})
+    digest = result.structured_content["artefact"]["digest"]
+    flows = digest["flows"]
+    dns = [f for f in flows if f["server"].endswith(":53")]
+    assert len(dns) > 40  # the capture opens with more lookups than one old page held
+    first_page = flows[:40]
+    assert all(not f["server"].endswith(":53") for f in first_page)
+    servers = [f["server"] for f in first_page]
+    assert len(set(servers)) == len(servers)  # one flow per destination first
+    c2 = {f"{t['destination_ip']}:{t['destination_port']}" for t in
+          report.attributes["ip_traffic"] if t["transport_layer_protocol"] == "TCP"}  # fmt: skip
+    assert c2 <= {f["server"] for f in flows}
+
+
+async def test_the_pcap_digest_has_http_and_tls_details(mcp: McpSession, corpus: Corpus) -> None:
+    report = _huge_pcap_report(corpus)
+    result = await mcp.call(PCAP, {"sandbox_id": report.id})
+    digest = result.structured_content["artefact"]["digest"]
+    conversation = next(
+        c for c in report.attributes["http_conversations"] if c["url"].startswith("http://")
+    )
+    host = conversation["url"].split("/")[2]
+    exchange = next(h for h in digest["http"] if h["host"] == host)
+    assert exchange["method"] == conversation["request_method"]
+    assert exchange["status"] == conversation["response_status_code"]
+    assert exchange["user_agent"].startswith("Mozilla/5.0")
+    tls = digest["tls"][0]
+    assert tls["sni"] in {t["sni"] for t in report.attributes["tls"]}
+    assert len(tls["ja3"]) == len(tls["ja3s"]) == 32
+
+
+async def test_section_flows_with_an_offset_continues_with_the_next_flows(
+    mcp: McpSession, corpus: Corpus
+) -> None:
+    report = _huge_pcap_report(corpus)
+    whole = await mcp.call(PCAP, {"sandbox_id": report.id})
+    flows = whole.structured_content["artefact"]["digest"]["flows"]
+    page = await mcp.call(PCAP, {"sandbox_id": report.id, "section": "flows", "offset": 40})
+    assert not page.is_error, text_of(page)
+    body = page.structured_content
+    assert body["section"] == "/artefact/digest/flows"
+    assert body["items"] == flows[40 : 40 + len(body["items"])]
+    assert body["items"] and body["items"][0] != flows[0]
+    tcp = await mcp.call(PCAP, {"sandbox_id": report.id, "section": "flows", "filter": "tcp"})
+    assert {f["protocol"] for f in tcp.structured_content["items"]} == {"TCP"}
+
+
+async def test_a_memdump_digest_lists_readable_strings_with_their_offsets(
+    mcp: McpSession, sim_app: Starlette, corpus: Corpus
+) -> None:
+    report = next(r for r in corpus.pick("rich").reports if r.has_memdump)
+    result = await mcp.call(MEMDUMP, {"sandbox_id": report.id})
+    digest = result.structured_content["artefact"]["digest"]
+    direct = await _direct(sim_app, f"/file_behaviours/{report.id}/memdump")
+    texts = {item["text"]: item for item in digest["strings"]}
+    command = report.attributes["command_executions"][1]
+    assert command in texts
+    found = texts[command]
+    encoded = command.encode("utf-16-le" if found["encoding"] == "utf-16le" else "ascii")
+    assert direct[found["offset"] : found["offset"] + len(encoded)] == encoded
+    assert {item["encoding"] for item in digest["strings"]} == {"ascii", "utf-16le"}
+    assert len(digest["strings"]) <= 200
+
+
+async def test_an_evtx_digest_holds_the_runs_events_read_by_the_evtx_parser(
+    mcp: McpSession, corpus: Corpus
+) -> None:
+    report = next(r for r in corpus.pick("rich").reports if r.has_evtx)
+    result = await mcp.call(EVTX, {"sandbox_id": report.id})
+    logs = result.structured_content["artefact"]["digest"]["logs"]
+    events = logs[f"{report.id}.evtx"]["events"]
+    counts = logs[f"{report.id}.evtx"]["event_counts"]
+    commands = set(report.attributes["command_executions"])
+    created = [e for e in events if e["event_id"] == "1"]
+    assert commands <= {e["data"]["CommandLine"] for e in created}
+    assert all(e["provider"] == "Microsoft-Windows-Sysmon" for e in created)
+    assert counts["Security/4688"] == len(created)
+    flows = {(e["data"]["DestinationIp"], e["data"]["DestinationPort"]) for e in events
+             if e["event_id"] == "3"}  # fmt: skip
+    first = report.attributes["ip_traffic"][0]
+    assert (first["destination_ip"], str(first["destination_port"])) in flows
+    assert any(e["event_id"] == "11" for e in events)

@@ -141,3 +141,33 @@ async def test_an_ambiguous_section_name_is_a_tool_error_listing_the_paths(
     result = await mcp.call(BEHAVIOURS, {"id": huge.sha256, "section": "sandbox_name"})
     assert result.is_error
     assert "/data/0/attributes/sandbox_name" in text_of(result)
+
+
+async def test_filter_searches_a_huge_section_instead_of_draining_it(
+    mcp: McpSession, sim_app: Starlette, corpus: Corpus
+) -> None:
+    huge = corpus.pick("huge")
+    full = (await _upstream(sim_app, f"/files/{huge.sha256}/behaviour_summary"))["data"]
+    wanted = [key for key in full["registry_keys_opened"] if "inprocserver32" in key.lower()]
+    needle = wanted[-1].rsplit("\\", 2)[-2]  # one CLSID, far beyond the first page
+    page = await mcp.call(
+        SUMMARY, {"id": huge.sha256, "section": "registry_keys_opened", "filter": needle.upper()}
+    )
+    assert not page.is_error, text_of(page)
+    body = page.structured_content
+    expected = [key for key in full["registry_keys_opened"] if needle.lower() in key.lower()]
+    assert body["items"] == expected
+    assert (body["total"], body["unfiltered_total"]) == (
+        len(expected),
+        len(full["registry_keys_opened"]),
+    )
+    assert body["filter"] == needle.upper()
+    assert body["next_offset"] is None
+
+
+async def test_filter_without_section_is_refused_by_the_schema(
+    mcp: McpSession, corpus: Corpus
+) -> None:
+    result = await mcp.call(SUMMARY, {"id": corpus.pick("rich").sha256, "filter": "Run"})
+    assert result.is_error
+    assert "section" in text_of(result)

@@ -92,7 +92,8 @@ async def test_every_input_schema_refuses_unknown_arguments_and_offers_paging(
             "type": "integer",
             "minimum": 0,
         }
-        assert schema["dependentRequired"] == {"offset": ["section"]}
+        assert schema["properties"]["filter"]["type"] == "string"
+        assert schema["dependentRequired"] == {"offset": ["section"], "filter": ["section"]}
 
 
 async def test_every_tool_declares_an_object_output_schema(mcp: McpSession) -> None:

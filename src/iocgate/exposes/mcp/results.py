@@ -72,6 +72,7 @@ class CallInfo:
     client_id: str | None = None
     section: str | None = None
     offset: int = 0
+    match: str | None = None  # the `filter` argument: only a section's items containing it
     can_page: bool = False
     rest_url: str | None = None
     credential_names: tuple[str, ...] = ()
@@ -280,7 +281,14 @@ def render_data(data: Any, info: CallInfo, result: Result | None = None) -> type
     key = None
     memo = None
     if version is not None:
-        key = (version, info.budget_bytes, info.section, info.offset, tuple(sorted(notes.items())))
+        key = (
+            version,
+            info.budget_bytes,
+            info.section,
+            info.offset,
+            info.match,
+            tuple(sorted(notes.items())),
+        )
         memo = _SHAPED.get(key)
         if memo is not None:
             _SHAPED.move_to_end(key)
@@ -291,6 +299,7 @@ def render_data(data: Any, info: CallInfo, result: Result | None = None) -> type
                 budget_bytes=info.budget_bytes - _NOTICE_BYTES - _WARNING_RESERVE,
                 section=info.section,
                 offset=info.offset,
+                match=info.match,
                 condense=info.condense,
                 notes=notes,
             )
@@ -352,9 +361,16 @@ async def _render_artefact(
     if digest:
         artefact["digest"] = digest
         artefact["digest_from_bytes"] = min(len(measured.head), HEAD_BYTES)
-    shaped = fit_answer(
-        {"artefact": artefact}, budget_bytes=info.budget_bytes - _NOTICE_BYTES - 1024
-    )
+    try:  # a digest's long lists (pcap flows) page like any answer: section, offset, filter
+        shaped = fit_answer(
+            {"artefact": artefact},
+            budget_bytes=info.budget_bytes - _NOTICE_BYTES - 1024,
+            section=info.section,
+            offset=info.offset,
+            match=info.match,
+        )
+    except SectionError as exc:
+        return render_error("InvalidArgumentError", str(exc), info, result=result)
     content: list[types.ContentBlock] = [
         types.TextContent(text=shaped.text),
         types.TextContent(text=untrusted_notice(info.source)),

@@ -28,6 +28,7 @@ from iocgate.exposes.mcp.results import (
     render_result,
 )
 from iocgate.exposes.mcp.tools import (
+    FILTER_ARGUMENT,
     OFFSET_ARGUMENT,
     SECTION_ARGUMENT,
     ToolEntry,
@@ -165,6 +166,7 @@ class _Dispatcher:
         paging = has_paging(spec)
         section = arguments.pop(SECTION_ARGUMENT, None) if paging else None
         offset = int(arguments.pop(OFFSET_ARGUMENT, 0)) if paging else 0
+        match = arguments.pop(FILTER_ARGUMENT, None) if paging else None
         operation = spec.operation
         upstream = spec.upstream_arguments(arguments)
         info = _with_capability(
@@ -172,6 +174,7 @@ class _Dispatcher:
                 info,
                 section=section,
                 offset=offset,
+                match=match,
                 can_page=paging,
                 rest_url=rest_url(
                     self.options.rest_base_url, loaded.capability, operation, upstream
@@ -199,6 +202,7 @@ class _Dispatcher:
             info,
             section=section if isinstance(section, str) else None,
             offset=int(arguments.get(OFFSET_ARGUMENT, 0) or 0),
+            match=match if isinstance(match := arguments.get(FILTER_ARGUMENT), str) else None,
             can_page=SECTION_ARGUMENT in entry.input_schema.get("properties", {}),
         )
         caller = Caller(adapter="mcp", client_id=info.client_id, request_id=info.request_id)

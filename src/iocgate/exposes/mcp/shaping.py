@@ -321,9 +321,30 @@ def _locate(data: Any, section: str) -> tuple[Any, str]:
     return found[0]
 
 
-def _page(fitter: _Fitter, data: Any, section: str, offset: int, budget: int) -> dict[str, Any]:
+def _matches(value: Any, needle: str) -> bool:
+    text = value if isinstance(value, str) else dumps(value)
+    return needle in text.casefold()
+
+
+def _filtered(node: Any, match: str | None, page: dict[str, Any]) -> Any:
+    """The items of a list or dict section whose JSON contains ``match`` (case-insensitive),
+    so an agent can search a huge section instead of reading every page of it."""
+    if not match or not isinstance(node, list | dict):
+        return node
+    needle = match.casefold()
+    page["filter"] = match
+    page["unfiltered_total"] = len(node)
+    if isinstance(node, list):
+        return [item for item in node if _matches(item, needle)]
+    return {k: v for k, v in node.items() if needle in k.casefold() or _matches(v, needle)}
+
+
+def _page(
+    fitter: _Fitter, data: Any, section: str, offset: int, budget: int, match: str | None = None
+) -> dict[str, Any]:
     node, pointer = _locate(data, section)
     page: dict[str, Any] = {"section": pointer, "offset": offset}
+    node = _filtered(node, match, page)
     room = budget - text_size(dumps(page)) - 80
     if isinstance(node, list):
         items = fitter.select(node, offset, room, pointer) if offset < len(node) else []
@@ -368,6 +389,7 @@ def fit_answer(
     budget_bytes: int,
     section: str | None = None,
     offset: int = 0,
+    match: str | None = None,
     condense: Callable[[Any], Any] | None = None,
     notes: dict[str, Any] | None = None,
 ) -> Shaped:
@@ -399,7 +421,7 @@ def fit_answer(
         if section is None:
             body = fitter.fit(source, max(target, 64), "")
         else:
-            body = _page(fitter, source, section, offset, max(target, 64))
+            body = _page(fitter, source, section, offset, max(target, 64), match)
         structured = _structured(body, fitter.trims, block)
         text = dumps(structured)
         size = text_size(text)

@@ -2,7 +2,8 @@
 
 Input schemas come from each tool's parameters (type, required, description) plus what the
 capability's plugins know about an argument (patterns, enums, bounds); every tool also takes
-``section`` and ``offset`` to page through an answer that was condensed to fit the context.
+``section``, ``offset`` and ``filter`` to page through (or search) an answer that was condensed
+to fit the context.
 Each tool's validator is compiled once, on its first call (validation.py).
 """
 
@@ -19,6 +20,7 @@ from iocgate.exposes.mcp.options import ExtraTool
 from iocgate.exposes.mcp.validation import ArgumentValidator
 
 __all__ = [
+    "FILTER_ARGUMENT",
     "OFFSET_ARGUMENT",
     "OUTPUT_SCHEMA",
     "SECTION_ARGUMENT",
@@ -29,87 +31,21 @@ __all__ = [
 
 SECTION_ARGUMENT = "section"
 OFFSET_ARGUMENT = "offset"
+FILTER_ARGUMENT = "filter"
 
 _SECTION_SCHEMA: dict[str, Any] = {
     "type": "string",
-    "minLength": 1,
     "maxLength": 512,
-    "description": (
-        "Read more of an answer that was condensed to fit the context: a `section` listed in "
-        "the result's `_iocgate.trimmed` (a JSON Pointer such as "
-        "/data/attributes/registry_keys_opened), or a field name that occurs once in the "
-        "answer (e.g. registry_keys_opened)."
-    ),
+    "description": "Read on in a condensed answer: a _iocgate.trimmed section; offset, filter",
 }
-_OFFSET_SCHEMA: dict[str, Any] = {
-    "type": "integer",
-    "minimum": 0,
-    "description": (
-        "With `section`: the index of the first item to return (the `shown` count of a "
-        "trimmed section, or a page's `next_offset`). Default 0."
-    ),
-}
+_OFFSET_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 0}
+_FILTER_SCHEMA: dict[str, Any] = {"type": "string", "maxLength": 200}
 
-_TRIM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "section": {"type": "string"},
-        "shown": {"type": "integer", "minimum": 0},
-        "total": {"type": "integer", "minimum": 0},
-        "unit": {"enum": ["items", "keys", "characters"]},
-    },
-    "required": ["section", "shown", "total"],
-}
-
-#: Truthful but permissive: the upstream's JSON object (a non-object answer is wrapped as
-#: ``{"result": ...}``), an ``artefact`` description, or an ``error``; ``_iocgate`` explains
-#: how an answer was condensed or paged.
-OUTPUT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": (
-        "The upstream's JSON answer; for bytes (pcap, evtx, memdump, html) an `artefact` "
-        "object with size, sha256, a digest and a link; `_iocgate` appears when the answer "
-        "was condensed to fit the context or is one page of a section."
-    ),
-    "properties": {
-        "_iocgate": {
-            "type": "object",
-            "properties": {
-                "shaped": {"type": "boolean"},
-                "budget_bytes": {"type": "integer"},
-                "original_bytes": {"type": "integer"},
-                "trimmed": {"type": "array", "items": _TRIM_SCHEMA},
-                "continue": {"type": "string"},
-                "full_data": {"type": "string"},
-            },
-        },
-        "artefact": {
-            "type": "object",
-            "properties": {
-                "content_type": {"type": "string"},
-                "size": {"type": "integer", "minimum": 0},
-                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                "url": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                "digest": {"type": "object"},
-            },
-            "required": ["content_type", "size", "sha256"],
-        },
-        "error": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "hint": {"type": "string"},
-            },
-            "required": ["code", "message"],
-        },
-        "section": {"type": "string"},
-        "offset": {"type": "integer"},
-        "total": {"type": "integer"},
-        "next_offset": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-    },
-    "additionalProperties": True,
-}
+#: Minimal on purpose: it is repeated in every tool of `tools/list`, paid in every conversation
+#: (#22). The answer is the upstream's JSON object (a non-object answer is wrapped as
+#: ``{"result": ...}``), an ``artefact`` description for bytes, or an ``error``; ``_iocgate``
+#: says how it was condensed and how to read on (docs/mcp.md).
+OUTPUT_SCHEMA: dict[str, Any] = {"type": "object"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +72,10 @@ def _title(spec: ToolSpec) -> str:
 
 
 def has_paging(spec: ToolSpec) -> bool:
-    """Whether the adapter adds ``section``/``offset`` (not when the spec uses those names)."""
+    """Whether the adapter adds ``section``/``offset``/``filter`` (not when the spec uses one of
+    those names)."""
     names = {parameter.name for parameter in spec.parameters}
-    return SECTION_ARGUMENT not in names and OFFSET_ARGUMENT not in names
+    return not names & {SECTION_ARGUMENT, OFFSET_ARGUMENT, FILTER_ARGUMENT}
 
 
 def input_schema(spec: ToolSpec, loaded: LoadedCapability) -> dict[str, Any]:
@@ -169,7 +106,11 @@ def input_schema(spec: ToolSpec, loaded: LoadedCapability) -> dict[str, Any]:
     if has_paging(spec):
         properties[SECTION_ARGUMENT] = dict(_SECTION_SCHEMA)
         properties[OFFSET_ARGUMENT] = dict(_OFFSET_SCHEMA)
-        schema["dependentRequired"] = {OFFSET_ARGUMENT: [SECTION_ARGUMENT]}
+        properties[FILTER_ARGUMENT] = dict(_FILTER_SCHEMA)
+        schema["dependentRequired"] = {
+            OFFSET_ARGUMENT: [SECTION_ARGUMENT],
+            FILTER_ARGUMENT: [SECTION_ARGUMENT],
+        }
     return schema
 
 

@@ -6,6 +6,7 @@ what a tool finds in the capture is what the report says. Ethernet/IPv4 with rea
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import struct
 from random import Random
@@ -50,7 +51,8 @@ def build_pcap(attributes: dict[str, Any], *, seed: str, start: int) -> bytes:
         covered.add((ip, port))
     for tls in attributes.get("tls", ()):
         ip = (addresses.get(tls["sni"]) or [_FALLBACK_IP])[0]
-        capture.tcp_session(ip, 443, _client_hello(capture.rng, tls["sni"]), b"")
+        hello = _client_hello(capture.rng, tls["sni"])
+        capture.tcp_session(ip, 443, hello, _server_hello(tls["sni"]))
         covered.add((ip, 443))
     for flow in attributes.get("ip_traffic", ()):
         target = (flow["destination_ip"], flow["destination_port"])
@@ -250,3 +252,21 @@ def _client_hello(rng: Random, sni: str) -> bytes:
     )
     handshake = b"\x01" + len(body).to_bytes(3, "big") + body
     return struct.pack("!BHH", 0x16, 0x0301, len(handshake)) + handshake
+
+
+def _server_hello(sni: str) -> bytes:
+    """The server's answer (so a digest can compute its JA3S); its random is derived from the
+    name, not drawn, so the rest of the capture stays as it was."""
+    random = hashlib.sha256(f"server-hello/{sni}".encode()).digest()
+    extensions = struct.pack("!HHB", 0xFF01, 1, 0) + struct.pack("!HHBB", 0x000B, 2, 1, 0)
+    body = (
+        struct.pack("!H", 0x0303)
+        + random
+        + b"\x00"  # no session id
+        + struct.pack("!H", 0xC02F)
+        + b"\x00"
+        + struct.pack("!H", len(extensions))
+        + extensions
+    )
+    handshake = b"\x02" + len(body).to_bytes(3, "big") + body
+    return struct.pack("!BHH", 0x16, 0x0303, len(handshake)) + handshake

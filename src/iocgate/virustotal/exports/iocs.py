@@ -1,4 +1,5 @@
-"""IoC lists of a brief as CSV (``type,value,context,sandboxes``) and as JSON.
+"""IoC lists of a brief as CSV (``type,value,context,sandboxes,classification,confidence,
+reason``) and as JSON.
 
 Types: domain, ip, url, file (SHA-256 of a dropped file), mutex, registry_key. Command lines
 stay in the brief: they describe behaviour, they are not something to block or match.
@@ -20,7 +21,7 @@ __all__ = ["IOC_TYPES", "ioc_rows", "iocs_csv", "iocs_json"]
 IOC_TYPES = ("domain", "ip", "url", "file", "mutex", "registry_key")
 """The indicator types an IoC list holds, in the order it lists them."""
 
-CSV_HEADER = ("type", "value", "context", "sandboxes")
+CSV_HEADER = ("type", "value", "context", "sandboxes", "classification", "confidence", "reason")
 
 
 def ioc_rows(brief: Brief) -> list[Indicator]:
@@ -43,13 +44,22 @@ def _context(indicator: Indicator) -> str:
 
 
 def iocs_csv(brief: Brief) -> str:
-    """``type,value,context,sandboxes`` rows (RFC 4180 quoting; ``;`` inside a cell)."""
+    """`CSV_HEADER` rows (RFC 4180 quoting; ``;`` inside a cell); the last three columns say
+    whether a row is an IoC, shared context or noise (included on request), and why."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for indicator in ioc_rows(brief):
         writer.writerow(
-            (indicator.type, indicator.value, _context(indicator), ";".join(indicator.sandboxes))
+            (
+                indicator.type,
+                indicator.value,
+                _context(indicator),
+                ";".join(indicator.sandboxes),
+                indicator.classification or "",
+                "" if indicator.confidence is None else str(indicator.confidence),
+                indicator.reason or "",
+            )
         )
     return buffer.getvalue()
 
@@ -70,6 +80,8 @@ def iocs_json(brief: Brief) -> dict[str, Any]:
         "generated_at": brief.generated_at,
         "totals": {name: group.total for name, group in groups.items()},
         "truncated": sorted(name for name, group in groups.items() if group.is_truncated),
+        "noise": dict(brief.noise),
+        "noise_included": brief.noise_included,
         "indicators": [jsonable(indicator) for indicator in ioc_rows(brief)],
         "untrusted": brief.untrusted,
     }

@@ -11,7 +11,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from iocgate.virustotal.exports.matrix import attack_matrix
-from iocgate.virustotal.exports.text import file_facts, indicator_details, shorten, visible
+from iocgate.virustotal.exports.text import (
+    acting_processes,
+    file_facts,
+    indicator_details,
+    shorten,
+    visible,
+)
 from iocgate.virustotal.investigate import Brief, Capped, Detection, Indicator
 
 __all__ = ["code", "report_markdown"]
@@ -148,6 +154,23 @@ def report_markdown(brief: Brief) -> str:
         for column in attack_matrix(brief):
             cells = ", ".join(f"{t.id} ({t.severity.label})" for t in column.techniques)
             lines.append(f"- **{column.name}**: {cells}")
+    acting = acting_processes(brief)
+    if acting:
+        lines += ["", f"## Processes that acted ({_plain(brief.process_sandbox or '')})", ""]
+        acted = [
+            (
+                code(node.pid),
+                code(node.name, limit=200),
+                "; ".join(
+                    f"{hit.kind} {code(hit.name)} ({hit.severity.label})" for hit in node.hits
+                ),
+                ", ".join(code(target) for target in node.injected_into),
+                code(node.decoded_powershell, limit=400) if node.decoded_powershell else "",
+            )
+            for node in acting
+        ]
+        header = ("PID", "command line", "hits", "injects into", "decoded PowerShell")
+        lines += _table(header, acted)
     if brief.tags:
         lines += ["", "## Behaviour tags", ""]
         lines += _table(

@@ -210,15 +210,19 @@ def _threat_objects(brief: Brief, sample: Any, observed: Any, common: dict[str, 
     objects: list[Any] = [malware]
     for indicator in brief.indicators.all():
         pattern = pattern_for(indicator)
-        if pattern is None or _is_dns_server(indicator):
+        # Noise (included on request) stays in the observed data only, never an indicator.
+        if pattern is None or _is_dns_server(indicator) or indicator.classification == "noise":
             continue
+        is_context = indicator.classification == "context"
+        reason = f"; {indicator.reason}" if indicator.reason else ""
         sdo = stix2.Indicator(
             name=f"{indicator.type} {indicator.value}",
             description=(
                 f"Seen by {', '.join(indicator.sandboxes) or 'the behaviour summary'} "
-                f"({', '.join(indicator.contexts)})"
+                f"({', '.join(indicator.contexts)}){reason}"
             ),
-            indicator_types=["malicious-activity"],
+            indicator_types=["anomalous-activity" if is_context else "malicious-activity"],
+            **({"confidence": indicator.confidence} if indicator.confidence is not None else {}),
             pattern=pattern,
             pattern_type="stix",
             valid_from=common["created"],

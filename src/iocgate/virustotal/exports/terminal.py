@@ -13,7 +13,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from iocgate.virustotal.exports.text import file_facts, quotes_upstream_strings, shorten, visible
+from iocgate.virustotal.exports.text import (
+    acting_processes,
+    file_facts,
+    quotes_upstream_strings,
+    shorten,
+    visible,
+)
 from iocgate.virustotal.investigate import Brief, Capped, Indicator, Severity
 from iocgate.virustotal.wording import counted
 
@@ -110,6 +116,23 @@ def brief_renderable(brief: Brief, *, techniques: int = 10, indicators: int = 5)
                 _t(technique.signatures[0].description, 70) if technique.signatures else Text(""),
             )
         parts.append(table)
+    acting = acting_processes(brief)
+    if acting:
+        parts.append(_heading(f"Processes that acted ({brief.process_sandbox})"))
+        for node in acting[:6]:
+            line = Text(f"  PID {node.pid} ")
+            line.append_text(_t(node.name, 110, "bold"))
+            parts.append(line)
+            for process_hit in node.hits[:3]:
+                parts.append(
+                    Text("    ")
+                    .append_text(_sev(process_hit.severity))
+                    .append_text(_t(f" {process_hit.kind}: {process_hit.name}", 110))
+                )
+            if node.injected_into:
+                parts.append(_t(f"    injects into: {', '.join(node.injected_into)}", 200))
+            if node.decoded_powershell:
+                parts.append(_t(f"    decoded -EncodedCommand: {node.decoded_powershell}", 300))
     hits = [
         *brief.detections.sigma.items,
         *brief.detections.ids.items,

@@ -13,8 +13,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from iocgate.virustotal.investigate import Brief, Indicator
+from iocgate.virustotal.investigate.model import ProcessNode
 
-__all__ = ["file_facts", "indicator_details", "quotes_upstream_strings", "shorten", "visible"]
+__all__ = [
+    "acting_processes",
+    "file_facts",
+    "indicator_details",
+    "quotes_upstream_strings",
+    "shorten",
+    "visible",
+]
 
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
@@ -129,3 +137,12 @@ def quotes_upstream_strings(brief: Brief) -> bool:
         or brief.verdict.labels
         or any(run.verdicts for run in brief.sandboxes)
     )
+
+
+def acting_processes(brief: Brief) -> list[ProcessNode]:
+    """The processes worth a look: those with rule hits, injections or decoded PowerShell."""
+    return [
+        node
+        for node in brief.processes.items
+        if node.hits or node.injected_into or node.decoded_powershell
+    ]

@@ -20,8 +20,10 @@ from iocgate.virustotal.investigate.file_object import (
 from iocgate.virustotal.investigate.host import build_host
 from iocgate.virustotal.investigate.model import Brief, Cost, FileHashes, Indicators
 from iocgate.virustotal.investigate.network import build_network
+from iocgate.virustotal.investigate.processes import build_processes
 from iocgate.virustotal.investigate.reports import Report, parse_reports
 from iocgate.virustotal.investigate.techniques import build_tags, build_techniques
+from iocgate.virustotal.investigate.triage import triage_indicators
 from iocgate.virustotal.investigate.verdict import build_sandboxes, build_verdict
 
 __all__ = ["build_brief", "data_of"]
@@ -62,6 +64,7 @@ def build_brief(
     generated_at: datetime | None = None,
     file_object: Mapping[str, Any] | None = None,
     next_steps: Sequence[str] = (),
+    include_noise: bool = False,
 ) -> Brief:
     """The brief of ``file_hash`` from the summary's ``data``, the trees' ``data`` and reports.
 
@@ -101,6 +104,19 @@ def build_brief(
             "the capability's getAllBehaviorReportsForAFile declares no cursor parameter."
         )
         note = f"{note} {unread}" if note else unread
+    indicators, noise = triage_indicators(
+        Indicators(
+            domains=network.domains,
+            ips=network.ips,
+            urls=network.urls,
+            files=host.files,
+            mutexes=host.mutexes,
+            registry_keys=host.registry_keys,
+            command_lines=host.command_lines,
+        ),
+        include_noise=include_noise,
+    )
+    process_sandbox, processes = build_processes(parsed)
     moment = generated_at or datetime.now(UTC)
     file_attributes = file_attributes_of(file_object)
     context = read_file_context(file_attributes)
@@ -124,15 +140,11 @@ def build_brief(
         techniques=techniques,
         tags=build_tags(parsed, summary),
         detections=detections,
-        indicators=Indicators(
-            domains=network.domains,
-            ips=network.ips,
-            urls=network.urls,
-            files=host.files,
-            mutexes=host.mutexes,
-            registry_keys=host.registry_keys,
-            command_lines=host.command_lines,
-        ),
+        indicators=indicators,
+        noise=noise,
+        noise_included=include_noise,
+        process_sandbox=process_sandbox,
+        processes=processes,
         cost=cost,
         generated_at=moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
         note=note,

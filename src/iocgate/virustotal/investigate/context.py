@@ -72,12 +72,13 @@ def _attempt(full: dict[str, Any], step: tuple[int, int, int, int, int]) -> dict
     trims: list[dict[str, Any]] = []
     for family in ("detections", "indicators"):
         data[family] = {name: _cap(group, capped) for name, group in data[family].items()}
+    data["processes"] = _cap(data["processes"], capped)
     _cut_list(data, "techniques", technique_limit, trims, "")
     for index, technique in enumerate(data["techniques"]):
         technique.pop("link", None)  # derivable from the id; saves ~50 bytes per technique
         _cut_list(technique, "signatures", signature_limit, trims, f"/techniques/{index}")
     _cut_list(data, "tags", tag_limit, trims, "")
-    for field in ("detections", "indicators", "techniques", "tags"):
+    for field in ("detections", "indicators", "processes", "techniques", "tags", "file_context"):
         data[field] = _trim_strings(data[field], string_limit, trims, f"/{field}")
     data["trimmed"] = trims
     return data

@@ -280,6 +280,7 @@ async def investigate(
     max_calls: int | None = None,
     caller: Caller | None = None,
     sandbox: str | None = None,
+    include_noise: bool = False,
 ) -> Brief:
     """Investigate ``file_hash`` (MD5, SHA-1 or SHA-256) and return its `Brief`.
 
@@ -287,7 +288,8 @@ async def investigate(
     VirusTotal does not know the file, `OverBudgetError` when the plan needs more than
     ``max_calls`` upstream calls, and the upstream's error otherwise. A known file without
     behaviour data gives a brief that says so. ``sandbox`` restricts the brief to one
-    sandbox's report (the calls made are the same).
+    sandbox's report (the calls made are the same). ``include_noise`` keeps the indicators
+    classed as noise (benign infrastructure, Windows background activity) in the brief.
     """
     file_hash = file_hash.strip()
     check_hash(file_hash)
@@ -345,6 +347,7 @@ async def investigate(
         unread_reports=run.unread_reports,
         file_object=answers.get("file"),
         next_steps=next_steps(file_hash, operations, has_reports=bool(run.reports)),
+        include_noise=include_noise,
     )
 
 

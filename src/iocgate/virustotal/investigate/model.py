@@ -26,6 +26,8 @@ __all__ = [
     "FileHashes",
     "Indicator",
     "Indicators",
+    "ProcessHit",
+    "ProcessNode",
     "SandboxRun",
     "SignatureSeen",
     "TacticRef",
@@ -239,6 +241,10 @@ class Indicator:
     file_type: str | None = None
     data: str | None = None
     notable: str | None = None
+    # ioc | context | noise, how sure (0-100) it is an IoC, and why not more (noise.py, #22)
+    classification: str | None = None
+    confidence: int | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +266,30 @@ class Indicators:
 
 def _indicator_groups(indicators: Indicators) -> tuple[Capped[Indicator], ...]:
     return tuple(getattr(indicators, f.name) for f in fields(indicators))
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessHit:
+    """A rule hit linked to a process, and the evidence that links them."""
+
+    kind: str  # sigma | signature
+    name: str
+    severity: Severity
+    context: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessNode:
+    """One process of the tree, flattened: ``parent`` is the parent's ``pid``."""
+
+    pid: str
+    name: str
+    depth: int
+    parent: str | None = None
+    time_offset: int | None = None
+    hits: tuple[ProcessHit, ...] = ()
+    injected_into: tuple[str, ...] = ()
+    decoded_powershell: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +338,13 @@ class Brief:
     techniques: tuple[Technique, ...]
     detections: Detections
     indicators: Indicators
+    # Noise indicators per type (benign infrastructure, background activity); they are in
+    # `indicators` only when ``noise_included`` (asked for), else left out and counted here.
+    noise: Mapping[str, int] = field(default_factory=dict)
+    noise_included: bool = False
+    # The process tree of the sandbox with the strongest verdict, flattened depth first (#22.4)
+    process_sandbox: str | None = None
+    processes: Capped[ProcessNode] = field(default_factory=lambda: Capped((), 0))
     tags: tuple[TagSeen, ...]
     cost: Cost
     generated_at: str

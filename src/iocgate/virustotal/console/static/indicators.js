@@ -12,10 +12,26 @@ function totalNote(group, noun) {
   return h("p", { class: "hint", text: `The brief keeps the first ${group.items.length} of ${group.total} ${noun}.` });
 }
 
-function valueCell(value, what) {
+function valueCell(value, what, item = null) {
+  // Shared infrastructure and (when asked for) noise carry their class, confidence and reason.
+  const classed = item && item.classification && item.classification !== "ioc";
+  const chip = classed
+    ? h("span", { class: `class-chip class-${item.classification}`, title: item.reason || "",
+      text: `${item.classification} ${item.confidence ?? ""}`.trim() })
+    : null;
   return h("td", { class: "value-cell" },
     h("code", { class: "untrusted", text: value }),
-    copyButton(value, what));
+    copyButton(value, what), chip,
+    classed && item.reason ? h("div", { class: "class-reason", text: item.reason }) : null);
+}
+
+/** How many noise indicators the brief left out, or null. */
+export function noiseNote(brief) {
+  const noise = brief.noise || {};
+  const total = Object.values(noise).reduce((sum, n) => sum + Number(n || 0), 0);
+  if (!total || brief.noise_included) return null;
+  return h("p", { class: "hint", text: `${total} noise indicators left out (benign infrastructure, ` +
+    "Windows background activity); the JSON export with ?include_noise=true keeps them." });
 }
 
 function joined(values) {
@@ -46,22 +62,23 @@ function group(title, id, source, noun, columns, row) {
 export function renderNetwork(brief) {
   const indicators = brief.indicators || {};
   return [
+    noiseNote(brief),
     group("Domains", "net-domains", indicators.domains, "domains",
       ["Domain", "Resolved to", "Seen in", "Sandboxes"],
-      (item) => h("tr", {}, valueCell(String(item.value), `domain ${item.value}`),
+      (item) => h("tr", {}, valueCell(String(item.value), `domain ${item.value}`, item),
         h("td", { class: "untrusted", text: joined(item.resolved_ips) }),
         h("td", { text: joined(item.contexts) }),
         h("td", { text: joined(item.sandboxes) }))),
     group("IP addresses", "net-ips", indicators.ips, "IP addresses",
       ["IP address", "Ports", "Protocols", "Seen in", "Sandboxes"],
-      (item) => h("tr", {}, valueCell(String(item.value), `IP address ${item.value}`),
+      (item) => h("tr", {}, valueCell(String(item.value), `IP address ${item.value}`, item),
         h("td", { text: joined(item.ports) }),
         h("td", { text: joined(item.protocols) }),
         h("td", { text: joined(item.contexts) }),
         h("td", { text: joined(item.sandboxes) }))),
     group("URLs", "net-urls", indicators.urls, "URLs",
       ["URL", "Methods", "Seen in", "Sandboxes"],
-      (item) => h("tr", {}, valueCell(String(item.value), "URL"),
+      (item) => h("tr", {}, valueCell(String(item.value), "URL", item),
         h("td", { text: joined(item.methods) }),
         h("td", { text: joined(item.contexts) }),
         h("td", { text: joined(item.sandboxes) }))),
@@ -74,7 +91,7 @@ export function renderFiles(brief) {
   return [
     group("Dropped files", "files-dropped", indicators.files, "files",
       ["SHA-256 (or path)", "Type", "Paths", "Sandboxes"],
-      (item) => h("tr", {}, valueCell(String(item.value), "file hash"),
+      (item) => h("tr", {}, valueCell(String(item.value), "file hash", item),
         h("td", { text: item.file_type || "" }),
         h("td", { class: "untrusted paths" }, list(item.paths).map((p) => h("code", { class: "path", text: p }))),
         h("td", { text: joined(item.sandboxes) }))),
@@ -87,19 +104,19 @@ export function renderHost(brief) {
   return [
     group("Mutexes", "host-mutexes", indicators.mutexes, "mutexes",
       ["Mutex", "How", "Sandboxes"],
-      (item) => h("tr", {}, valueCell(String(item.value), "mutex"),
+      (item) => h("tr", {}, valueCell(String(item.value), "mutex", item),
         h("td", { text: joined(item.contexts) }),
         h("td", { text: joined(item.sandboxes) }))),
     group("Registry keys", "host-registry", indicators.registry_keys, "registry keys",
       ["Key", "Why notable", "Data", "How", "Sandboxes"],
-      (item) => h("tr", { class: item.notable ? "notable" : "" }, valueCell(String(item.value), "registry key"),
+      (item) => h("tr", { class: item.notable ? "notable" : "" }, valueCell(String(item.value), "registry key", item),
         h("td", { text: item.notable || "" }),
         h("td", { class: "untrusted" }, item.data ? h("code", { text: item.data }) : ""),
         h("td", { text: joined(item.contexts) }),
         h("td", { text: joined(item.sandboxes) }))),
     group("Command lines", "host-commands", indicators.command_lines, "command lines",
       ["Command line", "Sandboxes"],
-      (item) => h("tr", {}, valueCell(String(item.value), "command line"),
+      (item) => h("tr", {}, valueCell(String(item.value), "command line", item),
         h("td", { text: joined(item.sandboxes) }))),
   ];
 }

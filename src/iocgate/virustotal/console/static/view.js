@@ -5,6 +5,7 @@ import { ApiError, getJson, segment } from "./api.js";
 import { briefSourceBadge, cacheBadge } from "./badges.js";
 import { clear, copyButton, empty, h, section } from "./dom.js";
 import { renderArtefacts, renderExports } from "./downloads.js";
+import { renderActingProcesses } from "./acting.js";
 import { renderFileFacts, renderNextSteps } from "./file.js";
 import { renderHits } from "./hits.js";
 import { renderFiles, renderHost, renderNetwork, renderTags } from "./indicators.js";
@@ -68,7 +69,8 @@ function processSection(brief, state) {
     { id: "tree-sandbox" },
     runs.map((run) => h("option", { value: run.id, text: run.name })),
   );
-  const first = defaultSandbox(runs, state.sandbox);
+  // Without a sandbox asked for, the tree opens on the one with the strongest verdict (#22.4).
+  const first = defaultSandbox(runs, state.sandbox || brief.process_sandbox);
   select.value = first.id;
   const badge = h("span", { class: "tree-cache" });
   const load = async (refresh = false) => {
@@ -103,6 +105,7 @@ function processSection(brief, state) {
   return section(
     "sec-processes",
     "Process tree",
+    renderActingProcesses(brief),
     h("p", { class: "hint", text: "From the sandbox's own report (one upstream request per sandbox unless cached)." }),
     controls,
     body,
