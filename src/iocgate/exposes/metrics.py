@@ -11,8 +11,12 @@ the workers apart.
 
 from __future__ import annotations
 
+import gc
 import os
+import time
+from typing import Any
 
+import anyio
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -32,6 +36,10 @@ from iocgate.engine import QuotaStatus
 __all__ = ["Metrics"]
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+#: Stalls: how late a timer fires, how long a collection holds every request.
+_STALL_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+#: The loop-lag probe's period: a timer this often costs nothing measurable.
+LAG_INTERVAL = 0.025
 
 
 class Metrics:
@@ -98,6 +106,27 @@ class Metrics:
         self.quota_used = Counter(
             "iocgate_quota_used_total", "Quota units spent on upstream calls.", registry=r
         )
+        self.loop_lag = Histogram(
+            "iocgate_event_loop_lag_seconds",
+            f"How late a {LAG_INTERVAL * 1000:g} ms timer fires on the event loop: the time "
+            "every request waited behind work that did not yield.",
+            buckets=_STALL_BUCKETS,
+            registry=r,
+        )
+        self.gc_pause = Histogram(
+            "iocgate_gc_pause_seconds",
+            "Garbage-collection pauses (the event loop stands still), by generation.",
+            ["generation"],
+            buckets=_STALL_BUCKETS,
+            registry=r,
+        )
+        self.gc_tracked = Gauge(
+            "iocgate_gc_tracked_objects",
+            "Objects a full garbage collection walks now (start-up's are frozen out of it).",
+            registry=r,
+            multiprocess_mode="liveall",
+        )
+        self._gc_started = 0.0
         self.worker = None if worker is None else str(worker)
         self.worker_requests = Counter(
             "iocgate_worker_requests_total",
@@ -138,9 +167,34 @@ class Metrics:
             if value is not None:
                 self.quota_remaining.labels(window).set(value)
 
+    # Stalls --------------------------------------------------------------------------------
+    async def watch_loop(self, interval: float = LAG_INTERVAL) -> None:
+        """Until cancelled: observe how late each ``interval`` timer fires."""
+        while True:
+            started = time.perf_counter()
+            await anyio.sleep(interval)
+            self.loop_lag.observe(max(0.0, time.perf_counter() - started - interval))
+
+    def watch_gc(self) -> None:
+        """Time every collection from now on (`stop_watching_gc` undoes it)."""
+        if self._on_gc not in gc.callbacks:
+            gc.callbacks.append(self._on_gc)
+
+    def stop_watching_gc(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            pause = time.perf_counter() - self._gc_started
+            self.gc_pause.labels(str(info["generation"])).observe(pause)
+
     # Exposition ----------------------------------------------------------------------------
     def exposition(self) -> bytes:
         """The text format: this process's registry, or every worker's samples summed."""
+        self.gc_tracked.set(len(gc.get_objects()))  # O(objects): at scrape time only
         if self.shared_dir is None:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
