@@ -313,7 +313,13 @@ def _serve_workers(settings: Settings, count: int) -> int:
     from iocgate.cli.workers import Supervisor
     from iocgate.gateway import load_capabilities
 
-    listeners = bind_listeners(settings, load_capabilities(settings))
+    capabilities = load_capabilities(settings)
+    listeners = bind_listeners(settings, capabilities)
+    if listeners.mcp is not None:
+        # Imported once here, the MCP stack's pages are shared by every worker (fork is
+        # copy-on-write, and frozen objects are never written by a collection).
+        _import_mcp_stack()
+    settle_heap()
     metrics_dir = tempfile.mkdtemp(prefix="iocgate-metrics-")
     parent = os.getpid()
 
