@@ -1900,6 +1900,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         bench.stop_all()
     results["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    busiest = max(
+        [float(x) for x in results["machine"]["loadavg_start"][:1] + results["loadavg_end"][:1]]
+        + [p.get("loadavg", 0.0) for p in results.get("points", [])]
+    )
+    if busiest > 1.5:
+        results["notes"].append(
+            f"the machine was shared during this run (load average up to {busiest:.1f} on "
+            f"{os.cpu_count()} cores; see each point's load column): absolute figures are low "
+            "and noisy, compare the ratios within the run"
+        )
     results["elapsed_s"] = round(time.monotonic() - started, 1)
     render(args.output, bench_python, results)
     say(

@@ -66,10 +66,9 @@ class Listeners:
 
 @dataclass(frozen=True)
 class WorkerRole:
-    """This process is worker ``index`` of ``count`` under the supervisor ``parent``."""
+    """This process is worker ``index`` under the supervisor ``parent``."""
 
     index: int
-    count: int
     listeners: Listeners
     parent: int
     metrics_dir: str
@@ -216,8 +215,8 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import bind_app, open_gateway, print_demo_banner
 
-    shared = {} if role is None else {"shared_dir": role.metrics_dir, "worker": role.index}
-    metrics = Metrics(**shared)  # type: ignore[arg-type]
+    # Under a supervisor every worker's samples meet in one directory, summed at /metrics.
+    metrics = Metrics() if role is None else Metrics(shared_dir=role.metrics_dir, worker=role.index)
     async with open_gateway(settings, observer=metrics, shared_quota=role is not None) as gateway:
         output.SECRETS[:] = gateway.engine.secrets
         # Both ports are bound before anything starts: a busy port fails at once, and MCP
@@ -325,7 +324,7 @@ def _serve_workers(settings: Settings, count: int) -> int:
 
     @handle_errors
     def work(index: int) -> int:
-        return _run(settings, WorkerRole(index, count, listeners, parent, metrics_dir))
+        return _run(settings, WorkerRole(index, listeners, parent, metrics_dir))
 
     def forget(pid: int) -> None:
         from iocgate.exposes.metrics import Metrics
