@@ -14,7 +14,8 @@ from __future__ import annotations
 import gc
 import os
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import anyio
 from prometheus_client import (
@@ -25,8 +26,10 @@ from prometheus_client import (
     Histogram,
     values,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -34,6 +37,16 @@ from starlette.routing import Route
 from iocgate.engine import QuotaStatus
 
 __all__ = ["Metrics"]
+
+
+class _Front(Protocol):
+    hits: int
+    misses: int
+    max_bytes: int
+
+    @property
+    def size_bytes(self) -> int: ...
+
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 #: Stalls: how late a timer fires, how long a collection holds every request.
@@ -127,6 +140,7 @@ class Metrics:
             multiprocess_mode="liveall",
         )
         self._gc_started = 0.0
+        self._front: _Front | None = None
         self.worker = None if worker is None else str(worker)
         self.worker_requests = Counter(
             "iocgate_worker_requests_total",
@@ -191,6 +205,16 @@ class Metrics:
             pause = time.perf_counter() - self._gc_started
             self.gc_pause.labels(str(info["generation"])).observe(pause)
 
+    # The cache's in-memory front ---------------------------------------------------------
+    def watch_front(self, cache: Any) -> None:
+        """Report the in-memory part of ``cache`` (the SQLite cache's front, or the memory
+        cache itself): its bytes, its bound and its lookups, read at scrape time."""
+        front = getattr(cache, "front", cache)
+        if all(hasattr(front, name) for name in ("hits", "misses", "size_bytes", "max_bytes")):
+            self._front = front
+            if self.shared_dir is None:
+                self.registry.register(_FrontCollector(front, None))
+
     # Exposition ----------------------------------------------------------------------------
     def exposition(self) -> bytes:
         """The text format: this process's registry, or every worker's samples summed."""
@@ -199,6 +223,8 @@ class Metrics:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=self.shared_dir)  # type: ignore[no-untyped-call]
+        if self._front is not None:  # each worker's front is its own: the answering one's
+            registry.register(_FrontCollector(self._front, self.worker))
         return generate_latest(registry)
 
     @staticmethod
@@ -213,3 +239,30 @@ class Metrics:
             return Response(self.exposition(), media_type=CONTENT_TYPE_LATEST)
 
         return Route(path, metrics, methods=["GET"])
+
+
+class _FrontCollector(Collector):
+    """The front's figures as they are at scrape time (they live in the cache, not here)."""
+
+    def __init__(self, front: _Front, worker: str | None) -> None:
+        self.front = front
+        self.labels = {"worker": worker} if worker is not None else {}
+
+    def collect(self) -> Iterable[Metric]:
+        names, values = list(self.labels), list(self.labels.values())
+        size = GaugeMetricFamily(
+            "iocgate_cache_front_bytes", "Answer bytes held in memory now.", labels=names
+        )
+        size.add_metric(values, self.front.size_bytes)
+        bound = GaugeMetricFamily(
+            "iocgate_cache_front_max_bytes", "The in-memory front's bound.", labels=names
+        )
+        bound.add_metric(values, self.front.max_bytes)
+        lookups = CounterMetricFamily(
+            "iocgate_cache_front_lookups",
+            "Lookups in the in-memory front since start, by result (hit rate = hit / all).",
+            labels=[*names, "result"],
+        )
+        lookups.add_metric([*values, "hit"], self.front.hits)
+        lookups.add_metric([*values, "miss"], self.front.misses)
+        return [size, bound, lookups]
