@@ -200,6 +200,83 @@ def proc_cpu_seconds(pid: int) -> float:
     return 0.0
 
 
+def proc_tree(pid: int) -> list[int]:
+    """``pid`` and its children (the workers of `iocgate serve --workers N`)."""
+    with contextlib.suppress(OSError, ValueError):
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [pid, *(int(child) for child in text.split())]
+    return [pid]
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(proc_cpu_seconds(p) for p in proc_tree(pid))
+
+
+def tree_status(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM summed over ``pid`` and its children, in kB."""
+    total: dict[str, int] = {}
+    for p in proc_tree(pid):
+        for key, value in proc_status(p).items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def tree_pss_kb(pid: int) -> int:
+    """Proportional set size summed over ``pid`` and its children: shared pages counted once."""
+    total = 0
+    for p in proc_tree(pid):
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+    return total
+
+
+def reset_tree_peak_rss(pid: int) -> None:
+    for p in proc_tree(pid):
+        reset_peak_rss(p)
+
+
+_SAMPLE = re.compile(r'^(iocgate_[a-z_]+)(?:\{([^}]*)\})? (\S+)$', re.M)
+
+
+def stall_metrics(base: str) -> dict[str, float]:
+    """The gateway's event-loop lag histogram and full-collection pauses, from /metrics."""
+    status, _, raw = http(base + "/metrics")
+    if status != 200:
+        return {}
+    out: dict[str, float] = {}
+    for name, labels, value in _SAMPLE.findall(raw.decode()):
+        if name == "iocgate_event_loop_lag_seconds_bucket":
+            out["lag_le_" + labels.split('"')[1]] = float(value)
+        elif name.startswith("iocgate_gc_pause_seconds_") and 'generation="2"' in labels:
+            out["gc2_" + name.rsplit("_", 1)[1]] = float(value)
+    return out
+
+
+def stall_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float | None]:
+    """Loop lag p99 and max (upper bounds of histogram buckets, ms) and full GCs in a point."""
+    buckets = sorted(
+        (float("inf") if k == "lag_le_+Inf" else float(k[7:]), after[k] - before.get(k, 0.0))
+        for k in after
+        if k.startswith("lag_le_")
+    )
+    total = buckets[-1][1] if buckets else 0.0
+
+    def bound(q: float) -> float | None:
+        for le, count in buckets:
+            if total and count >= q * total:
+                return le * 1000
+        return None
+
+    return {
+        "lag_p99_ms": bound(0.99),
+        "lag_max_ms": bound(1.0),
+        "gc2_count": after.get("gc2_count", 0.0) - before.get("gc2_count", 0.0),
+        "gc2_ms": 1000 * (after.get("gc2_sum", 0.0) - before.get("gc2_sum", 0.0)),
+    }
+
+
 def core_busy() -> dict[str, tuple[int, int]]:
     """Per core: (busy, total) jiffies."""
     out: dict[str, tuple[int, int]] = {}
@@ -302,11 +379,20 @@ def lua_script(
     return path
 
 
-def run_wrk(url: str, conns: int, seconds: int, script: Path) -> dict[str, Any]:
-    argv = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url]
-    done = subprocess.run(
-        pinned(CLIENT_CORE, argv), capture_output=True, text=True, timeout=seconds + 30
-    )
+def run_wrk(
+    url: str,
+    conns: int,
+    seconds: int,
+    script: Path,
+    *,
+    core: str | None = CLIENT_CORE,
+    threads: int = 1,
+) -> dict[str, Any]:
+    argv = [
+        "wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s",
+        "-s", str(script), url,
+    ]  # fmt: skip
+    done = subprocess.run(pinned(core, argv), capture_output=True, text=True, timeout=seconds + 30)
     for line in done.stdout.splitlines():
         if line.startswith("BENCHJSON "):
             data: dict[str, Any] = json.loads(line[len("BENCHJSON ") :])
@@ -327,6 +413,9 @@ class Target:
     script: Path
     proc: Proc
     upstream_log: tuple[str, str] | None = None  # (sim base URL, path prefix) to count calls
+    metrics_base: str | None = None  # an iocgate REST base: loop lag and GC from its /metrics
+    client_core: str | None = CLIENT_CORE  # None: wrk may run on every core
+    client_threads: int = 1
 
 
 @dataclass
@@ -348,11 +437,21 @@ def measure(point: Point, seconds: int) -> dict[str, Any]:
     pid = target.proc.pid
     if target.upstream_log:
         http(f"{target.upstream_log[0]}/_sim/requests", method="DELETE")
-    reset_peak_rss(pid)
-    cpu0, busy0, t0 = proc_cpu_seconds(pid), core_busy(), time.perf_counter()
-    run = run_wrk(target.url, point.conns, seconds, target.script)
-    cpu1, busy1, t1 = proc_cpu_seconds(pid), core_busy(), time.perf_counter()
-    run["server_rss_kb"] = proc_status(pid)
+    reset_tree_peak_rss(pid)
+    stalls0 = stall_metrics(target.metrics_base) if target.metrics_base else {}
+    cpu0, busy0, t0 = tree_cpu_seconds(pid), core_busy(), time.perf_counter()
+    run = run_wrk(
+        target.url,
+        point.conns,
+        seconds,
+        target.script,
+        core=target.client_core,
+        threads=target.client_threads,
+    )
+    cpu1, busy1, t1 = tree_cpu_seconds(pid), core_busy(), time.perf_counter()
+    if target.metrics_base:
+        run["stalls"] = stall_delta(stalls0, stall_metrics(target.metrics_base))
+    run["server_rss_kb"] = tree_status(pid)
     run["server_cpu_pct"] = 100 * (cpu1 - cpu0) / (t1 - t0)
     run["core_busy_pct"] = {
         core: 100 * (busy1[core][0] - busy0[core][0]) / max(1, busy1[core][1] - busy0[core][1])
@@ -382,6 +481,7 @@ def summarize(point: Point) -> dict[str, Any]:
         "name": point.name,
         "scenario": point.scenario,
         "target": point.target.key,
+        "proc": point.target.proc.name,
         "label": point.target.label,
         "conns": point.conns,
         "runs": len(runs),
@@ -403,6 +503,14 @@ def summarize(point: Point) -> dict[str, Any]:
         "core0_busy_pct": med([r["core_busy_pct"].get("cpu0", 0.0) for r in runs]),
         "loadavg": med([r["loadavg"] for r in runs]),
     }
+    stalls = [r["stalls"] for r in runs if r.get("stalls")]
+    if stalls:
+        p99s = [x["lag_p99_ms"] for x in stalls if x["lag_p99_ms"] is not None]
+        maxes = [x["lag_max_ms"] for x in stalls if x["lag_max_ms"] is not None]
+        out["lag_p99_ms"] = med(p99s) if p99s else None
+        out["lag_max_ms"] = max(maxes) if maxes else None
+        out["gc2_count"] = sum(x["gc2_count"] for x in stalls)
+        out["gc2_ms"] = sum(x["gc2_ms"] for x in stalls)
     if any("upstream_calls" in r for r in runs):
         out["upstream_calls_per_request"] = sum(r.get("upstream_calls", 0) for r in runs) / max(
             1, out["requests"]
@@ -460,6 +568,7 @@ class Bench:
         proc = self.spawn(Proc(name, argv, core=core))
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/_sim/faults", proc)
+        self.note_idle(proc)
         return proc, base
 
     def start_static(self, name: str, core: str) -> tuple[Proc, str]:
@@ -484,10 +593,25 @@ class Bench:
         )
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/healthz", proc)
+        self.note_idle(proc)
         return proc, base
 
+    def note_idle(self, proc: Proc) -> None:
+        """RSS of a server just started, before any load (summed over its workers)."""
+        time.sleep(0.5)  # let start-up's last allocations (threads, MCP lifespan) land
+        self.results.setdefault("idle_rss_mb", {})[proc.name] = (
+            tree_status(proc.pid).get("VmRSS", 0) / 1024
+        )
+        self.results.setdefault("idle_pss_mb", {})[proc.name] = tree_pss_kb(proc.pid) / 1024
+
     def start_gateway(
-        self, name: str, cache: str | None, *, upstream: str | None = None
+        self,
+        name: str,
+        cache: str | None,
+        *,
+        upstream: str | None = None,
+        workers: int = 1,
+        core: str | None = SERVER_CORE,
     ) -> tuple[Proc, str, str]:
         rest, mcp = free_port(), free_port()
         argv = [
@@ -504,10 +628,13 @@ class Bench:
         ]
         if cache:
             argv += ["--cache", cache]
-        proc = self.spawn(Proc(name, argv, env=self.iocgate_env(name)))
+        if workers != 1:
+            argv += ["--workers", str(workers)]
+        proc = self.spawn(Proc(name, argv, core=core, env=self.iocgate_env(name)))
         base = f"http://127.0.0.1:{rest}"
         wait_http(f"{base}/healthz", proc)
         wait_http(f"http://127.0.0.1:{mcp}/healthz", proc)
+        self.note_idle(proc)
         return proc, base, f"http://127.0.0.1:{mcp}/mcp"
 
     # ---- set-up
@@ -593,6 +720,15 @@ class Bench:
         wait_http(f"http://127.0.0.1:{sdk_port}/healthz", self.sdk)
         # FastMCP serves no /healthz: wait for its MCP endpoint to answer a call.
         self.wait_mcp(self.fastmcp_url, FASTMCP_TOOL, self.fastmcp)
+        for proc in (self.bare, self.sdk, self.fastmcp):
+            self.note_idle(proc)  # the FastMCP figure is after one call (its readiness check)
+        if not self.args.only or "workers" in self.args.only:
+            say("starting iocgate --workers 1 and --workers 2 (sqlite cache, on every core)")
+            for count in (1, 2):
+                proc, rest, mcp = self.start_gateway(
+                    f"iocgate-w{count}", None, workers=count, core=None
+                )
+                setattr(self, f"gw_w{count}", (proc, rest, mcp))
         self.check_targets()
 
     def wait_mcp(self, url: str, tool: str, proc: Proc, timeout: float = 60) -> None:
@@ -697,6 +833,7 @@ class Bench:
                 self.gw_sqlite_rest + path,
                 get,
                 self.gw_sqlite,
+                metrics_base=self.gw_sqlite_rest,
             ),
             "iocgate-memory": Target(
                 "iocgate-memory",
@@ -704,6 +841,7 @@ class Bench:
                 self.gw_memory_rest + path,
                 get,
                 self.gw_memory,
+                metrics_base=self.gw_memory_rest,
             ),
             "sim-direct": Target(
                 "sim-direct",
@@ -719,6 +857,7 @@ class Bench:
                 no_store,
                 self.gw_off,
                 upstream_log,
+                metrics_base=self.gw_off_rest,
             ),
             "static-direct": Target(
                 "static-direct",
@@ -733,6 +872,7 @@ class Bench:
                 self.gw_off_static_rest + path,
                 no_store,
                 self.gw_off_static,
+                metrics_base=self.gw_off_static_rest,
             ),
             "mcp-iocgate-sqlite": Target(
                 "iocgate-sqlite",
@@ -745,6 +885,7 @@ class Bench:
                     headers=MCP_HEADERS,
                 ),
                 self.gw_sqlite,
+                metrics_base=self.gw_sqlite_rest,
             ),
             "mcp-iocgate-memory": Target(
                 "iocgate-memory",
@@ -757,6 +898,7 @@ class Bench:
                     headers=MCP_HEADERS,
                 ),
                 self.gw_memory,
+                metrics_base=self.gw_memory_rest,
             ),
             "mcp-sdk": Target(
                 "sdk-lowlevel",
@@ -785,6 +927,27 @@ class Bench:
                 upstream_log,
             ),
         }
+        for count in (1, 2):
+            served = getattr(self, f"gw_w{count}", None)
+            if served is None:
+                continue
+            proc, rest, mcp = served
+            common = {"metrics_base": rest, "client_core": None, "client_threads": 2}
+            targets[f"w{count}-rest"] = Target(
+                f"iocgate-w{count}", f"iocgate --workers {count}, REST hit", rest + path, get,
+                proc, **common,  # type: ignore[arg-type]
+            )  # fmt: skip
+            targets[f"w{count}-mcp"] = Target(
+                f"iocgate-w{count}",
+                f"iocgate --workers {count}, MCP cached call",
+                mcp,
+                lua_script(
+                    "mcp-iocgate", method="POST", body=mcp_body(MCP_TOOL, self.sha256),
+                    headers=MCP_HEADERS,
+                ),
+                proc,
+                **common,  # type: ignore[arg-type]
+            )  # fmt: skip
         self.targets = targets
         points: list[Point] = []
         for conns in (1, 16, 64):
@@ -796,6 +959,10 @@ class Bench:
         for conns in (1, 16):
             for key in ("mcp-iocgate-sqlite", "mcp-iocgate-memory", "mcp-sdk", "mcp-fastmcp"):
                 points.append(Point("mcp", targets[key], conns))
+        for key, conns in (("rest", 64), ("mcp", 16)):
+            for count in (1, 2):
+                if f"w{count}-{key}" in targets:
+                    points.append(Point("workers", targets[f"w{count}-{key}"], conns))
         only = self.args.only
         return [p for p in points if not only or p.scenario in only]
 
@@ -1230,6 +1397,58 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                         ratio >= goal,
                         f"{ours['rps']:,.0f} vs {other['rps']:,.0f} calls/s",
                     )
+    # Issue #23: no tail (p99 within 3x p50 at c=16), no c=1 outlier, the memory budget.
+    for scenario, key, label in (
+        ("rest-miss", "iocgate-off-static", "REST miss over a static upstream"),
+        ("mcp", "iocgate-sqlite", "MCP cached call, sqlite"),
+        ("mcp", "iocgate-memory", "MCP cached call, memory"),
+    ):
+        point = find(points, scenario, key, 16)
+        if point:
+            ratio = point["p99_ms"] / point["p50_ms"]
+            add(
+                "tail",
+                f"{label}: p99 / p50, c=16",
+                ratio,
+                "<= 3.0x",
+                ratio <= 3.0,
+                f"{point['p99_ms']:.2f} / {point['p50_ms']:.2f} ms",
+            )
+    for scenario in ("rest-hit", "mcp"):
+        for key in ("iocgate-sqlite", "iocgate-memory"):
+            point = find(points, scenario, key, 1)
+            if point:
+                add(
+                    "tail",
+                    f"{scenario} {key}: p99 at c=1 (ms)",
+                    point["p99_ms"],
+                    "<= 5 ms",
+                    point["p99_ms"] <= 5.0,
+                )
+    peaks = [
+        p["peak_rss_mb"]
+        for p in points
+        if p.get("runs") and p["target"].startswith("iocgate") and p["scenario"] != "workers"
+    ]
+    if peaks:
+        add("memory", "iocgate peak RSS under the load points (MB)", max(peaks), "<= 90 MB",
+            max(peaks) <= 90)  # fmt: skip
+    for key in ("rest", "mcp"):
+        conns = 64 if key == "rest" else 16
+        one = next((p for p in points if p["name"] == f"workers/iocgate-w1/c{conns}"
+                    and key in p["label"].lower()), None)  # fmt: skip
+        two = next((p for p in points if p["name"] == f"workers/iocgate-w2/c{conns}"
+                    and key in p["label"].lower()), None)  # fmt: skip
+        if one and two:
+            add(
+                "workers",
+                f"{key.upper()} req/s, --workers 2 / --workers 1, c={conns}",
+                two["rps"] / one["rps"],
+                "(shown)",
+                None,
+                f"{two['rps']:,.0f} vs {one['rps']:,.0f} req/s; CPU "
+                f"{two['cpu_us_per_request']:,.0f} vs {one['cpu_us_per_request']:,.0f} µs/req",
+            )
     memdump = results.get("memdump", {})
     direct = memdump.get("sim-direct")
     for gw in ("iocgate-off", "iocgate-sqlite"):
@@ -1416,21 +1635,67 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         "",
         "## Load points",
         "",
-        "| scenario | server | c | req/s | p50 ms | p99 ms | max ms | peak RSS MB | server CPU % | "
-        "server CPU µs/req | core 0 busy % | errors | upstream calls/req | repeats (req/s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "Loop lag is how late iocgate's 25 ms timer fired during the point (`/metrics`, upper "
+        "bounds of histogram buckets: p99 is the median over repeats, max the largest); full GCs "
+        "are generation-2 collections during the point, summed over repeats. Load is the 1-minute "
+        "load average while the point ran (median): above 2 the server shared core 0 with other "
+        "work and its figures are low.",
+        "",
+        "| scenario | server | c | req/s | p50 ms | p99 ms | max ms | loop lag p99 / max ms | "
+        "full GCs (ms) | peak RSS MB | server CPU % | server CPU µs/req | core 0 busy % | load | "
+        "errors | upstream calls/req | repeats (req/s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in results.get("points", []):
         if not p.get("runs"):
             continue
         upc = p.get("upstream_calls_per_request")
+        lag = ""
+        if "lag_p99_ms" in p:
+            lag = f"{fmt(p['lag_p99_ms'], 0)} / {fmt(p['lag_max_ms'], 0)}"
+        gcs = f"{p['gc2_count']:.0f} ({p['gc2_ms']:.0f})" if "gc2_count" in p else ""
         lines.append(
             f"| {p['scenario']} | {p['label']} | {p['conns']} | {p['rps']:,.0f} | {p['p50_ms']:.2f} | "
-            f"{p['p99_ms']:.2f} | {p['max_ms']:.1f} | {p['peak_rss_mb']:.0f} | {p['server_cpu_pct']:.0f} | "
-            f"{p['cpu_us_per_request']:,.0f} | "
-            f"{p['core0_busy_pct']:.0f} | {p['errors']} | {'' if upc is None else f'{upc:.2f}'} | "
+            f"{p['p99_ms']:.2f} | {p['max_ms']:.1f} | {lag} | {gcs} | {p['peak_rss_mb']:.0f} | "
+            f"{p['server_cpu_pct']:.0f} | {p['cpu_us_per_request']:,.0f} | "
+            f"{p['core0_busy_pct']:.0f} | {p.get('loadavg', 0):.1f} | {p['errors']} | "
+            f"{'' if upc is None else f'{upc:.2f}'} | "
             f"{', '.join(f'{x:,.0f}' for x in p['rps_all'])} |"
         )
+    if any(p.get("scenario") == "workers" for p in results.get("points", [])):
+        lines += [
+            "",
+            "**Workers:** `iocgate serve --workers 1` and `--workers 2` (sqlite cache) run "
+            "unpinned, and so does the load generator (`wrk -t2`): on this 2-core machine the "
+            "server's workers and wrk share both cores, so the 2-worker figure is what is left "
+            "after the load generator's share, not what a dedicated 2-core server would do. CPU "
+            "µs/req and peak RSS are summed over the supervisor and its workers.",
+        ]
+    idle = results.get("idle_rss_mb")
+    if idle:
+        peak_by_server: dict[str, float] = {}
+        for p in results.get("points", []):
+            if p.get("runs"):
+                key = p.get("proc", p["target"])
+                peak_by_server[key] = max(peak_by_server.get(key, 0.0), p["peak_rss_mb"])
+        lines += [
+            "",
+            "## Memory (RSS of each server: idle after start, and the peak over its load points)",
+            "",
+            "Idle PSS counts pages shared between processes (a supervisor and its forked "
+            "workers) once; RSS sums them for every process.",
+            "",
+            "| server | idle RSS MB | idle PSS MB | peak RSS MB |",
+            "|---|---|---|---|",
+        ]
+        pss = results.get("idle_pss_mb", {})
+        for name, mb in idle.items():
+            peak = peak_by_server.get(name)
+            shared = pss.get(name)
+            lines.append(
+                f"| {name} | {mb:.0f} | {'' if shared is None else f'{shared:.0f}'} | "
+                f"{'' if peak is None else f'{peak:.0f}'} |"
+            )
     md = results.get("memdump")
     if md:
         lines += [
@@ -1522,7 +1787,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         nargs="*",
-        choices=["rest-hit", "rest-miss", "mcp", "memdump", "cold"],
+        choices=["rest-hit", "rest-miss", "mcp", "workers", "memdump", "cold"],
         help="run only these parts",
     )
     parser.add_argument(
@@ -1635,6 +1900,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         bench.stop_all()
     results["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    busiest = max(
+        [float(x) for x in results["machine"]["loadavg_start"][:1] + results["loadavg_end"][:1]]
+        + [p.get("loadavg", 0.0) for p in results.get("points", [])]
+    )
+    if busiest > 1.5:
+        results["notes"].append(
+            f"the machine was shared during this run (load average up to {busiest:.1f} on "
+            f"{os.cpu_count()} cores; see each point's load column): absolute figures are low "
+            "and noisy, compare the ratios within the run"
+        )
     results["elapsed_s"] = round(time.monotonic() - started, 1)
     render(args.output, bench_python, results)
     say(

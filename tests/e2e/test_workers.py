@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,7 +107,50 @@ def _ask_ten_hashes_through_both(
     assert "iocgate_quota_used_total 4.0" in metrics
 
 
-def test_a_download_on_one_worker_completes_while_another_restarts(tmp_path: Path) -> None:
+class _Download(threading.Thread):
+    """A memdump downloaded through the gateway while the simulator sends 2 MB/s (~4 s)."""
+
+    def __init__(self, base: str, upstream: str) -> None:
+        super().__init__()
+        self.upstream = upstream
+        self.report = next(r for r in CORPUS.pick("rich").reports if r.has_memdump)
+        self.url = f"{base}/v1/file_behaviours/{quote(self.report.id)}/memdump"
+        self.digest = hashlib.sha256()
+        self.started = threading.Event()
+        self.outcome: dict[str, object] = {}
+        origin = upstream.removesuffix("/api/v3")
+        httpx.put(origin + "/_sim/faults", json={"slow_body_bytes_per_second": 2_000_000})
+
+    def run(self) -> None:
+        try:
+            with httpx.stream("GET", self.url, timeout=60) as response:
+                self.outcome["status"] = response.status_code
+                self.outcome["port"] = _client_port(response)
+                for chunk in response.iter_bytes():
+                    self.digest.update(chunk)
+                    self.started.set()
+        except httpx.HTTPError as exc:
+            self.outcome["error"] = repr(exc)
+        finally:
+            self.started.set()
+
+    def assert_complete(self) -> None:
+        """The whole artefact arrived, byte for byte what the upstream serves."""
+        self.join(60)
+        origin = self.upstream.removesuffix("/api/v3")
+        httpx.put(origin + "/_sim/faults", json={"slow_body_bytes_per_second": None})
+        direct = httpx.get(
+            f"{self.upstream}/file_behaviours/{quote(self.report.id)}/memdump",
+            headers={"x-apikey": DEMO_PRIVILEGED_KEY},
+            timeout=60,
+        )
+        assert self.outcome.get("status") == 200 and "error" not in self.outcome, self.outcome
+        assert self.digest.hexdigest() == hashlib.sha256(direct.content).hexdigest()
+
+
+@pytest.fixture
+def download_workers(tmp_path: Path) -> Iterator[tuple[str, int, object, str]]:
+    """`serve --workers 2` (sqlite cache) on a simulator: (REST URL, port, process, sim)."""
     env = clean_env(tmp_path, VIRUSTOTAL_API_KEY=DEMO_PRIVILEGED_KEY)
     with sim_process(env) as upstream:
         rest, mcp = free_port(), free_port()
@@ -114,52 +159,47 @@ def test_a_download_on_one_worker_completes_while_another_restarts(tmp_path: Pat
             "--mcp-port", str(mcp), "--quota", "unlimited",
         ]  # fmt: skip
         with running(args, env, stderr_path=tmp_path / "serve.log") as process:
-            base = f"http://127.0.0.1:{rest}"
-            wait_http(base + "/healthz")
-            workers = wait_children(process.pid, 2)
-            rich = CORPUS.pick("rich")
-            report = next(r for r in rich.reports if r.has_memdump)
-            origin = upstream.removesuffix("/api/v3")
-            # 8 MiB at 2 MB/s: the download lasts about four seconds.
-            httpx.put(origin + "/_sim/faults", json={"slow_body_bytes_per_second": 2_000_000})
-            digest = hashlib.sha256()
-            started = threading.Event()
-            outcome: dict[str, object] = {}
+            wait_http(f"http://127.0.0.1:{rest}/healthz")
+            yield f"http://127.0.0.1:{rest}", rest, process, upstream
 
-            def download() -> None:
-                try:
-                    url = f"{base}/v1/file_behaviours/{quote(report.id)}/memdump"
-                    with httpx.stream("GET", url, timeout=60) as response:
-                        outcome["status"] = response.status_code
-                        outcome["port"] = _client_port(response)
-                        for chunk in response.iter_bytes():
-                            digest.update(chunk)
-                            started.set()
-                except httpx.HTTPError as exc:
-                    outcome["error"] = repr(exc)
-                finally:
-                    started.set()
 
-            thread = threading.Thread(target=download)
-            thread.start()
-            assert started.wait(20) and "port" in outcome, outcome
-            serving = serving_worker(workers, rest, int(outcome["port"]))  # type: ignore[call-overload]
-            (other,) = workers - {serving}
-            os.kill(other, signal.SIGKILL)  # the other worker crashes ...
-            replaced = wait_children(
-                process.pid, 2, exclude=frozenset({other})
-            )  # ... and is replaced
-            assert serving in replaced
-            assert thread.is_alive()  # the download was still going while that happened
-            thread.join(60)
-            httpx.put(origin + "/_sim/faults", json={"slow_body_bytes_per_second": None})
-            direct = httpx.get(
-                f"{upstream}/file_behaviours/{quote(report.id)}/memdump",
-                headers={"x-apikey": DEMO_PRIVILEGED_KEY},
-                timeout=60,
-            )
-            assert outcome.get("status") == 200 and "error" not in outcome
-            assert digest.hexdigest() == hashlib.sha256(direct.content).hexdigest()
-            assert httpx.get(base + "/healthz").status_code == 200
-            process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=40) == 0
+def test_a_download_on_one_worker_completes_while_another_restarts(download_workers) -> None:  # type: ignore[no-untyped-def]
+    base, port, process, upstream = download_workers
+    workers = wait_children(process.pid, 2)
+    download = _Download(base, upstream)
+    download.start()
+    assert download.started.wait(20) and "port" in download.outcome, download.outcome
+    serving = serving_worker(workers, port, int(download.outcome["port"]))  # type: ignore[call-overload]
+    (other,) = workers - {serving}
+    os.kill(other, signal.SIGKILL)  # the other worker crashes ...
+    replaced = wait_children(process.pid, 2, exclude=frozenset({other}))  # ... and is replaced
+    assert serving in replaced
+    assert download.is_alive()  # the download was still going while that happened
+    download.assert_complete()
+    assert httpx.get(base + "/healthz").status_code == 200
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=40) == 0
+
+
+def test_sigterm_to_the_supervisor_drains_every_worker_then_exits_zero(download_workers) -> None:  # type: ignore[no-untyped-def]
+    base, _, process, upstream = download_workers
+    workers = wait_children(process.pid, 2)
+    download = _Download(base, upstream)
+    download.start()
+    assert download.started.wait(20), download.outcome
+    process.send_signal(signal.SIGTERM)
+    download.assert_complete()  # the worker serving it drained it to its end
+    assert process.wait(timeout=40) == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_a_worker_count_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "iocgate", "serve", "--workers", "many"],
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "invalid --workers 'many'" in done.stderr and "auto" in done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import ipaddress
@@ -66,10 +67,9 @@ class Listeners:
 
 @dataclass(frozen=True)
 class WorkerRole:
-    """This process is worker ``index`` of ``count`` under the supervisor ``parent``."""
+    """This process is worker ``index`` under the supervisor ``parent``."""
 
     index: int
-    count: int
     listeners: Listeners
     parent: int
     metrics_dir: str
@@ -248,10 +248,11 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import bind_app, open_gateway, print_demo_banner, uses_virustotal
 
-    shared = {} if role is None else {"shared_dir": role.metrics_dir, "worker": role.index}
-    metrics = Metrics(**shared)  # type: ignore[arg-type]
+    # Under a supervisor every worker's samples meet in one directory, summed at /metrics.
+    metrics = Metrics() if role is None else Metrics(shared_dir=role.metrics_dir, worker=role.index)
     async with open_gateway(settings, observer=metrics, shared_quota=role is not None) as gateway:
         output.SECRETS[:] = gateway.engine.secrets
+        metrics.watch_front(gateway.engine.cache)
         # Both ports are bound before anything starts: a busy port fails at once, and MCP
         # clients wait in the listen backlog while REST already answers.
         listeners = role.listeners if role else bind_listeners(settings, gateway.capabilities)
@@ -278,6 +279,8 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
         stopped = anyio.Event()
         async with anyio.create_task_group() as group:
             group.start_soon(lambda: _watch_signals(apps, stopped, supervised=role is not None))
+            group.start_soon(metrics.watch_loop)
+            metrics.watch_gc()
             if role is not None:
                 group.start_soon(_watch_parent, role.parent, apps, stopped)
             async with anyio.create_task_group() as servers:
@@ -295,7 +298,7 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                 if mcp_sock is not None and not stopped.is_set():
                     # REST answers while the MCP stack is imported in a worker thread (the
                     # import would otherwise hold the event loop for ~0.7 s).
-                    await anyio.to_thread.run_sync(importlib.import_module, "iocgate.exposes.mcp")
+                    await anyio.to_thread.run_sync(_import_mcp_stack)
                 if mcp_sock is not None and not stopped.is_set():  # no SIGTERM meanwhile
                     app = _mcp_app(gateway, settings, rest_url)
                     served = bind_app(
@@ -309,8 +312,40 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                     servers.start_soon(served.server.serve, [served.sock])
                 elif mcp_sock is not None and role is None:
                     mcp_sock.close()  # stopped before MCP was up: nothing will serve it
+                settle_heap()
             group.cancel_scope.cancel()
+            metrics.stop_watching_gc()
         stderr("iocgate stopped" if role is None else f"worker {role.index} stopped")
+
+
+#: Container allocations (net of deallocations) between generation-0 collections.
+GC_THRESHOLD = 20_000
+
+
+def _import_mcp_stack() -> None:
+    """The MCP adapter, and jsonschema, which its first tools/call would import otherwise.
+
+    That import (format checkers: rfc3987-syntax builds a lark grammar, ~125k objects) held
+    the event loop for up to seconds on the first call, and, made after `settle_heap`, left
+    every later full collection walking those objects (~100 ms pauses under MCP load).
+    """
+    importlib.import_module("iocgate.exposes.mcp")
+    importlib.import_module("jsonschema")
+
+
+def settle_heap() -> None:
+    """Keep what start-up built out of every later garbage collection.
+
+    Imports, models and apps leave ~120k tracked objects. A full (generation 2) collection
+    walks them all and held the event loop for 100-500 ms under load: the p99 of 8-10x the
+    median in bench/FINDINGS.md. Frozen, they are never walked again; collections then only
+    see what requests allocate. A larger first threshold (700 by default) lets a request's
+    short-lived trees (a parsed 100 KB answer) die by reference counting before a collection
+    promotes them: far fewer generation-1 and -2 collections under load.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 10)
 
 
 def _run(settings: Settings, role: WorkerRole | None = None) -> int:
@@ -325,13 +360,19 @@ def _serve_workers(settings: Settings, count: int) -> int:
     from iocgate.cli.workers import Supervisor
     from iocgate.gateway import load_capabilities
 
-    listeners = bind_listeners(settings, load_capabilities(settings))
+    capabilities = load_capabilities(settings)
+    listeners = bind_listeners(settings, capabilities)
+    if listeners.mcp is not None:
+        # Imported once here, the MCP stack's pages are shared by every worker (fork is
+        # copy-on-write, and frozen objects are never written by a collection).
+        _import_mcp_stack()
+    settle_heap()
     metrics_dir = tempfile.mkdtemp(prefix="iocgate-metrics-")
     parent = os.getpid()
 
     @handle_errors
     def work(index: int) -> int:
-        return _run(settings, WorkerRole(index, count, listeners, parent, metrics_dir))
+        return _run(settings, WorkerRole(index, listeners, parent, metrics_dir))
 
     def forget(pid: int) -> None:
         from iocgate.exposes.metrics import Metrics

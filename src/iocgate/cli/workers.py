@@ -44,6 +44,11 @@ def parse_workers(value: str | int) -> int:
             f"invalid --workers {value!r}: give a number of processes (1 or more) or 'auto' "
             "for one per core"
         )
+    if count > 1 and not hasattr(os, "fork"):
+        raise InvalidArgumentError(
+            "--workers needs fork(), which this platform lacks: run one process per port "
+            "behind a load balancer instead, or use --workers 1"
+        )
     return count
 
 

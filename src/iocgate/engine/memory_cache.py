@@ -29,15 +29,25 @@ class MemoryCache:
         self.clock = clock
         self._entries: OrderedDict[str, tuple[CachedResponse, float]] = OrderedDict()
         self._size = 0
+        self.hits = 0  # lookups answered and missed since start (metrics: the hit rate)
+        self.misses = 0
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of answer bodies held now (at most ``max_bytes``)."""
+        return self._size
 
     async def get(self, key: str) -> CachedResponse | None:
         entry = self._entries.get(key)
         if entry is None:
+            self.misses += 1
             return None
         if entry[1] <= self.clock():
             self._drop(key)
+            self.misses += 1
             return None
         self._entries.move_to_end(key)
+        self.hits += 1
         return entry[0]
 
     async def put(self, key: str, response: CachedResponse, ttl: float) -> None:

@@ -152,6 +152,11 @@ class SqliteCache:
         self._writes = 0
         self._front = MemoryCache(max_bytes=FRONT_MAX_BYTES, clock=clock)
 
+    @property
+    def front(self) -> MemoryCache:
+        """The in-memory front of the file (its size and hit rate are in /metrics)."""
+        return self._front
+
     async def get(self, key: str) -> CachedResponse | None:
         front = await self._front.get(key)  # no worker thread, no copy: a hit in ~1 us
         if front is not None:

@@ -11,8 +11,13 @@ the workers apart.
 
 from __future__ import annotations
 
+import gc
 import os
+import time
+from collections.abc import Iterable
+from typing import Any, Protocol
 
+import anyio
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -21,8 +26,10 @@ from prometheus_client import (
     Histogram,
     values,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -31,7 +38,21 @@ from iocgate.engine import QuotaStatus
 
 __all__ = ["Metrics"]
 
+
+class _Front(Protocol):
+    hits: int
+    misses: int
+    max_bytes: int
+
+    @property
+    def size_bytes(self) -> int: ...
+
+
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+#: Stalls: how late a timer fires, how long a collection holds every request.
+_STALL_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+#: The loop-lag probe's period: a timer this often costs nothing measurable.
+LAG_INTERVAL = 0.025
 
 
 class Metrics:
@@ -98,6 +119,29 @@ class Metrics:
         self.quota_used = Counter(
             "iocgate_quota_used_total", "Quota units spent on upstream calls.", registry=r
         )
+        self.loop_lag = Histogram(
+            "iocgate_event_loop_lag_seconds",
+            f"How late a {LAG_INTERVAL * 1000:g} ms timer fires on the event loop: the time "
+            "every request waited behind work that did not yield.",
+            buckets=_STALL_BUCKETS,
+            registry=r,
+        )
+        self.gc_pause = Histogram(
+            "iocgate_gc_pause_seconds",
+            "Garbage-collection pauses (the event loop stands still), by generation.",
+            ["generation"],
+            buckets=_STALL_BUCKETS,
+            registry=r,
+        )
+        self.gc_tracked = Gauge(
+            "iocgate_gc_tracked_objects",
+            "Objects a full garbage collection walks now (start-up's are frozen out of it).",
+            registry=r,
+            multiprocess_mode="liveall",
+        )
+        self._gc_started = 0.0
+        self._front: _Front | None = None
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.worker = None if worker is None else str(worker)
         self.worker_requests = Counter(
             "iocgate_worker_requests_total",
@@ -106,20 +150,29 @@ class Metrics:
             registry=r if worker is not None else None,
         )
 
+    def _child(self, metric: Any, *values: str) -> Any:
+        """``metric.labels(*values)``, looked up once: prometheus-client validates and locks on
+        every call, 4% of a cached REST hit's CPU (bench/results/results.md profiles)."""
+        key = (id(metric), values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
+
     # Observer protocol -------------------------------------------------------------------
     def invocation_started(self, adapter: str, operation: str) -> None:
-        self.in_flight.labels(adapter).inc()
+        self._child(self.in_flight, adapter).inc()
 
     def invocation_finished(
         self, adapter: str, operation: str, status: int, cache: str, seconds: float
     ) -> None:
-        self.in_flight.labels(adapter).dec()
-        self.requests.labels(adapter, operation, str(status), cache).inc()
-        self.latency.labels(adapter, operation).observe(seconds)
+        self._child(self.in_flight, adapter).dec()
+        self._child(self.requests, adapter, operation, str(status), cache).inc()
+        self._child(self.latency, adapter, operation).observe(seconds)
         if cache in ("HIT", "MISS"):
-            self.cache.labels(operation, cache.lower()).inc()
+            self._child(self.cache, operation, cache.lower()).inc()
         if self.worker is not None:
-            self.worker_requests.labels(self.worker).inc()
+            self._child(self.worker_requests, self.worker).inc()
 
     def upstream_call(self, operation: str, status: int, seconds: float) -> None:
         self.upstream.labels(operation, str(status)).inc()
@@ -138,13 +191,50 @@ class Metrics:
             if value is not None:
                 self.quota_remaining.labels(window).set(value)
 
+    # Stalls --------------------------------------------------------------------------------
+    async def watch_loop(self, interval: float = LAG_INTERVAL) -> None:
+        """Until cancelled: observe how late each ``interval`` timer fires."""
+        while True:
+            started = time.perf_counter()
+            await anyio.sleep(interval)
+            self.loop_lag.observe(max(0.0, time.perf_counter() - started - interval))
+
+    def watch_gc(self) -> None:
+        """Time every collection from now on (`stop_watching_gc` undoes it)."""
+        if self._on_gc not in gc.callbacks:
+            gc.callbacks.append(self._on_gc)
+
+    def stop_watching_gc(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            pause = time.perf_counter() - self._gc_started
+            self.gc_pause.labels(str(info["generation"])).observe(pause)
+
+    # The cache's in-memory front ---------------------------------------------------------
+    def watch_front(self, cache: Any) -> None:
+        """Report the in-memory part of ``cache`` (the SQLite cache's front, or the memory
+        cache itself): its bytes, its bound and its lookups, read at scrape time."""
+        front = getattr(cache, "front", cache)
+        if all(hasattr(front, name) for name in ("hits", "misses", "size_bytes", "max_bytes")):
+            self._front = front
+            if self.shared_dir is None:
+                self.registry.register(_FrontCollector(front, None))
+
     # Exposition ----------------------------------------------------------------------------
     def exposition(self) -> bytes:
         """The text format: this process's registry, or every worker's samples summed."""
+        self.gc_tracked.set(len(gc.get_objects()))  # O(objects): at scrape time only
         if self.shared_dir is None:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=self.shared_dir)  # type: ignore[no-untyped-call]
+        if self._front is not None:  # each worker's front is its own: the answering one's
+            registry.register(_FrontCollector(self._front, self.worker))
         return generate_latest(registry)
 
     @staticmethod
@@ -159,3 +249,30 @@ class Metrics:
             return Response(self.exposition(), media_type=CONTENT_TYPE_LATEST)
 
         return Route(path, metrics, methods=["GET"])
+
+
+class _FrontCollector(Collector):
+    """The front's figures as they are at scrape time (they live in the cache, not here)."""
+
+    def __init__(self, front: _Front, worker: str | None) -> None:
+        self.front = front
+        self.labels = {"worker": worker} if worker is not None else {}
+
+    def collect(self) -> Iterable[Metric]:
+        names, values = list(self.labels), list(self.labels.values())
+        size = GaugeMetricFamily(
+            "iocgate_cache_front_bytes", "Answer bytes held in memory now.", labels=names
+        )
+        size.add_metric(values, self.front.size_bytes)
+        bound = GaugeMetricFamily(
+            "iocgate_cache_front_max_bytes", "The in-memory front's bound.", labels=names
+        )
+        bound.add_metric(values, self.front.max_bytes)
+        lookups = CounterMetricFamily(
+            "iocgate_cache_front_lookups",
+            "Lookups in the in-memory front since start, by result (hit rate = hit / all).",
+            labels=[*names, "result"],
+        )
+        lookups.add_metric([*values, "hit"], self.front.hits)
+        lookups.add_metric([*values, "miss"], self.front.misses)
+        return [size, bound, lookups]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
@@ -116,6 +116,12 @@ class _Dispatcher:
     def input_schema(self, name: str) -> Mapping[str, Any] | None:
         entry = self.table.get(name)
         return entry.input_schema if entry else None
+
+    async def call_tool_wire(
+        self, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        """`call_tool`, handed to the SDK in wire form (see `_wire_form`)."""
+        return cast(types.CallToolResult, _wire_form(await self.call_tool(ctx, params)))
 
     async def call_tool(
         self, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
@@ -226,6 +232,23 @@ def _outcome(rendered: types.CallToolResult) -> str:
     return str(code) if code else "error"
 
 
+def _wire_form(result: types.CallToolResult) -> dict[str, Any]:
+    """``result`` as the mapping the SDK would dump it to, ``structuredContent`` not walked.
+
+    The SDK accepts a mapping from a handler as well as a model, and puts either through the
+    same protocol check: it validates the result against the negotiated version's schema and
+    dumps it again (JSON mode) before writing it. Dumping the model first walked the whole
+    structured answer (tens of KB of nested JSON) once more for nothing: that walk was the
+    largest single cost of a cached call (bench/FINDINGS.md).
+    """
+    dumped = result.model_dump(
+        by_alias=True, mode="json", exclude_none=True, exclude={"structured_content"}
+    )
+    if result.structured_content is not None:
+        dumped["structuredContent"] = result.structured_content
+    return dumped
+
+
 def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
     """A low-level MCP server with one tool per spec tool (plus ``options.extra_tools``).
 
@@ -239,6 +262,6 @@ def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
         version=options.version,
         instructions=INSTRUCTIONS,
         on_list_tools=dispatcher.list_tools,
-        on_call_tool=dispatcher.call_tool,
+        on_call_tool=dispatcher.call_tool_wire,
         get_tool_input_schema=dispatcher.input_schema,
     )
