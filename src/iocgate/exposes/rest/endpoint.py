@@ -52,6 +52,9 @@ class RestEndpoint:
             return
         state = state_of(scope)
         rid = state.get("request_id")
+        record = access_of(scope)
+        if record is not None:
+            record.operation = route.operation.name
         caller = Caller(
             adapter="rest",
             client_id=client_of(scope),
@@ -67,15 +70,13 @@ class RestEndpoint:
                 receive,
                 lambda: self.engine.invoke(route.operation, arguments, call=route, caller=caller),
             )
-        except ClientGone:
-            return  # the upstream call was cancelled with its client; no one to answer
-        except IocgateError as exc:
-            record = access_of(scope)
+        except ClientGone:  # the upstream call was cancelled with its client; no one to answer
             if record is not None:
-                record.operation = route.operation.name
+                record.status = 499  # nginx's "client closed request", for the access log
+            return
+        except IocgateError as exc:
             await iocgate_error_response(exc)(scope, receive, send)
             return
-        record = access_of(scope)
         if record is not None:
             record.note(result)
         response = result_response(
