@@ -40,6 +40,7 @@ from iocgate.engine.request import (
     build_upstream_request,
     check_authentication,
     coerce_arguments,
+    credential_values,
     new_request_id,
     redact,
     redact_bytes,
@@ -147,7 +148,16 @@ class Engine:
                 check_output_format(operation.output_format, operation.qualified_name)
                 self._owner[name] = loaded
         self.secrets = [s for loaded in self.capabilities for s in loaded.binds.secrets]
-        self._secret_fragments = secret_fragments(self.secrets)
+        # Answers lose only credentials; logs and errors lose every bound value (above).
+        self._secret_fragments = secret_fragments(
+            [
+                value
+                for loaded in self.capabilities
+                for value in credential_values(
+                    list(loaded.capability.operations.values()), loaded.binds
+                )
+            ]
+        )
 
     async def aclose(self) -> None:
         await self.upstream.aclose()

@@ -27,6 +27,7 @@ __all__ = [
     "build_upstream_request",
     "check_authentication",
     "coerce_arguments",
+    "credential_values",
     "new_request_id",
     "redact",
     "redact_bytes",
@@ -106,6 +107,32 @@ def secret_fragments(secrets: list[str]) -> tuple[str, ...]:
         if len(secret) > 2 * SECRET_END:
             found.update((secret[:SECRET_END], secret[-SECRET_END:]))
     return tuple(sorted(found, key=len, reverse=True))
+
+
+#: Bound variables named like a credential (the seed's VIRUSTOTAL_API_KEY, a TOKEN, a PASSWORD).
+_CREDENTIAL_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|PWD|CREDENTIAL", re.IGNORECASE)
+
+
+def credential_values(operations: list[Operation], binds: BindValues) -> list[str]:
+    """The bound values that are credentials, to be redacted from upstream answers.
+
+    Those an ``authentication`` block sends as the secret (API key, bearer token, password,
+    client secret) and variables named like one. Other bound values (a username, an API version
+    sent in a header) are data an answer may rightly contain: redacting them would corrupt it.
+    """
+    found = {
+        value
+        for name, value in binds.items()
+        if isinstance(value, str) and value and _CREDENTIAL_NAME.search(name)
+    }
+    for operation in operations:
+        auth = operation.authentication
+        if auth is None:
+            continue
+        for template in (auth.value, auth.token, auth.password, auth.clientSecret):
+            if template:
+                found.add(render_text(template, binds))
+    return sorted(v for v in found if v)
 
 
 def redact(text: str, secrets: list[str]) -> str:

@@ -120,6 +120,11 @@ class GuardedCache:
         else:
             await manager.__aexit__(None, None, None)
 
+    @property
+    def front(self) -> object:
+        """The guarded cache's in-memory part, for `/metrics` (a memory cache is its own)."""
+        return getattr(self.inner, "front", self.inner)
+
     async def probe(self) -> None:
         """One read, so that ``/readyz`` reports a store that fails right now."""
         await self.get("iocgate:readyz-probe")

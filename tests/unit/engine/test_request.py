@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from iocgate.capability import Capability, load_capability_text, resolve_binds
-from iocgate.engine.request import UpstreamRequest, build_upstream_request, coerce_arguments
+from iocgate.engine.request import (
+    UpstreamRequest,
+    build_upstream_request,
+    coerce_arguments,
+    credential_values,
+)
 from iocgate.errors import BindError, InvalidArgumentError
 
 KEY = "k" * 64
@@ -118,3 +123,14 @@ def test_binds_can_come_from_a_file_location(tmp_path: Path) -> None:
     )
     binds = resolve_binds(cap.binds, capability_file="t.yaml", environ={})
     assert binds["API_KEY"] == "from-file" and "from-file" not in repr(binds)
+
+
+def test_answers_lose_credentials_but_keep_other_bound_values() -> None:
+    # A bound username or API version is data an answer may rightly carry; only what the
+    # authentication sends as the secret, or a variable named like one, is redacted.
+    cap = capability()
+    binds = resolve_binds(cap.binds, capability_file="t.yaml", environ={"API_KEY": KEY})
+    binds.update({"REGISTRY_VERSION": "2026-05-01", "SERVICE_TOKEN": "t0ken-value"})
+    found = credential_values(list(cap.operations.values()), binds)
+    assert KEY in found and "t0ken-value" in found
+    assert "2026-05-01" not in found
