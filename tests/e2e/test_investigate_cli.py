@@ -72,7 +72,7 @@ def test_format_brief_is_a_readable_summary_an_analyst_acts_on(tmp_path: Path) -
 
 
 def test_a_brief_written_to_a_file_is_not_wrapped_mid_token(tmp_path: Path) -> None:
-    done = iocgate("investigate", RICH.sha256, tmp=tmp_path)  # stdout is a pipe
+    done = iocgate("investigate", RICH.sha256, "--include-noise", tmp=tmp_path)  # stdout is a pipe
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert f"iocgate investigation of {RICH.sha256}" in lines  # the hash whole, on its line
