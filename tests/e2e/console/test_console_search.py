@@ -69,6 +69,7 @@ def test_known_file_without_behaviour_says_so_instead_of_empty_sections(
     brief = investigate(tab, gateway, corpus.pick("none").sha256)
     assert brief["has_behaviour_data"] is False
     assert brief["note"] in tab.locator(".inv-header .note").inner_text()
+    assert "--allow-writes" in tab.locator(".inv-header .next-steps").inner_text()  # #22.8
     assert tab.locator("#sec-matrix").count() == 0
     tab.screenshot(path=screenshots / "no-behaviour.png", full_page=True)
 

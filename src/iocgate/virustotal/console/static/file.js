@@ -49,6 +49,6 @@ export function renderFileFacts(brief) {
 export function renderNextSteps(brief) {
   const steps = brief.next_steps || [];
   if (!steps.length) return null;
-  return h("div", { class: "next-steps" }, h("p", { class: "note", text: "Next steps" }),
+  return h("div", { class: "next-steps" }, h("p", { class: "next-steps-title", text: "Next steps" }),
     h("ul", {}, ...steps.map((step) => h("li", { text: step }))));
 }
