@@ -58,16 +58,18 @@ def _kind(path: str, name: str) -> str | None:
 def schema_for(path: str, name: str, relationships: tuple[str, ...]) -> dict[str, Any]:
     """JSON Schema keywords that describe what VirusTotal accepts for this argument."""
     kind = _kind(path, name)
+    # Each anchored pattern bounds the length itself: minLength/maxLength beside it would only
+    # repeat it in every tool's schema, which an agent pays for in each conversation (#22.7).
     if kind == "hash":
-        return {"pattern": HASH_PATTERN, "minLength": 32, "maxLength": 64}
+        return {"pattern": HASH_PATTERN}
     if kind == "sandbox_id":
-        return {"pattern": SANDBOX_ID_PATTERN, "minLength": 66, "maxLength": 165}
+        return {"pattern": SANDBOX_ID_PATTERN}
     if kind == "relationship":
         return {"enum": list(relationships)}
     if kind == "limit":
         return {"type": "integer", "minimum": 1, "maximum": 40}
     if kind == "cursor":
-        return {"pattern": CURSOR_PATTERN, "maxLength": 2048}
+        return {"pattern": CURSOR_PATTERN}
     return {}
 
 
