@@ -109,6 +109,9 @@ def secret_fragments(secrets: list[str]) -> tuple[str, ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
+#: Credentials shorter than this are not cut out of upstream answers (see `credential_values`).
+MIN_REDACTED_IN_ANSWERS = 6
+
 #: Bound variables named like a credential (the seed's VIRUSTOTAL_API_KEY, a TOKEN, a PASSWORD).
 _CREDENTIAL_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|PWD|CREDENTIAL", re.IGNORECASE)
 
@@ -119,6 +122,7 @@ def credential_values(operations: list[Operation], binds: BindValues) -> list[st
     Those an ``authentication`` block sends as the secret (API key, bearer token, password,
     client secret) and variables named like one. Other bound values (a username, an API version
     sent in a header) are data an answer may rightly contain: redacting them would corrupt it.
+    So would a credential of under `MIN_REDACTED_IN_ANSWERS` characters.
     """
     found = {
         value
@@ -132,7 +136,9 @@ def credential_values(operations: list[Operation], binds: BindValues) -> list[st
         for template in (auth.value, auth.token, auth.password, auth.clientSecret):
             if template:
                 found.add(render_text(template, binds))
-    return sorted(v for v in found if v)
+    # A credential this short ("p") cannot be cut out of an answer without corrupting it
+    # (every "p" would go); logs and errors still lose it (`redact`).
+    return sorted(v for v in found if len(v) >= MIN_REDACTED_IN_ANSWERS)
 
 
 def redact(text: str, secrets: list[str]) -> str:

@@ -134,3 +134,9 @@ def test_answers_lose_credentials_but_keep_other_bound_values() -> None:
     found = credential_values(list(cap.operations.values()), binds)
     assert KEY in found and "t0ken-value" in found
     assert "2026-05-01" not in found
+
+
+def test_a_credential_too_short_to_cut_out_of_an_answer_is_left_to_the_logs() -> None:
+    cap = capability()
+    binds = resolve_binds(cap.binds, capability_file="t.yaml", environ={"API_KEY": "p"})
+    assert credential_values(list(cap.operations.values()), binds) == []
