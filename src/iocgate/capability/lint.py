@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from iocgate.capability.dialect import Origin
 from iocgate.capability.model import (
     CapabilityDocument,
     InputParameter,
@@ -70,12 +71,16 @@ def _walk(node: object, location: Location) -> Iterator[tuple[BaseModel, Locatio
                 yield from _walk(item, (*location, key))
 
 
-def lint_capability(document: CapabilityDocument, source: Source) -> list[Warning_]:
-    """Every place ``document`` departs from the alpha2 schema, in file order."""
+def lint_capability(
+    document: CapabilityDocument, source: Source, origin: Origin | None = None
+) -> list[Warning_]:
+    """Every place ``document`` departs from its version's schema, in file order."""
     warnings: list[Warning_] = []
+    places = origin or Origin()
 
     def warn(location: Location, field: str, message: str) -> None:
-        warnings.append(Warning_(source.name, source.line_of(location), field, message))
+        where, written = places.find(location, source)
+        warnings.append(Warning_(where.name, where.line_of(written), field, message))
 
     consumed_params = {
         id(node)

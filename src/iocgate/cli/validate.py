@@ -34,7 +34,9 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
     metavar="CAPABILITY...",
 )
 @click.option(
-    "--strict", is_flag=True, help="Also warn where a file departs from the alpha2 schema."
+    "--strict",
+    is_flag=True,
+    help="Also warn where a file departs from the schema of its spec version.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
 @handle_errors
@@ -55,6 +57,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
     for path in _files(capabilities):
         errors: list[CapabilityError]
         warnings: list[str] = []
+        notes: tuple[CapabilityError, ...] = ()
         summary: dict[str, int] = {}
         try:
             source = read_file(path)
@@ -62,13 +65,19 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
         except CapabilityError as exc:
             capability, errors = None, [exc]
         if capability is not None:
+            notes = capability.unsupported
             summary = {
                 "operations": len(capability.operations),
                 "rest_routes": len(capability.rest.routes) if capability.rest else 0,
                 "mcp_tools": len(capability.mcp.tools) if capability.mcp else 0,
             }
             if strict:
-                warnings = [str(w) for w in lint_capability(capability.document, capability.source)]
+                warnings = [
+                    str(w)
+                    for w in lint_capability(
+                        capability.document, capability.source, capability.origin
+                    )
+                ]
         failed = failed or bool(errors)
         report.append(
             {
@@ -79,6 +88,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                     for e in errors
                 ],
                 "warnings": warnings,
+                "not_run_yet": [_line(n, "not run yet") for n in notes],
                 **summary,
             }
         )
@@ -87,6 +97,8 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                 click.echo(_line(error), err=True)
             for warning in warnings:
                 click.echo(warning, err=True)
+            for note in notes:
+                click.echo(_line(note, "not run yet"), err=True)
             if not errors:
                 click.echo(
                     f"{path}: ok: {summary['operations']} operations, "
@@ -98,9 +110,9 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
     sys.exit(1 if failed else 0)
 
 
-def _line(error: CapabilityError) -> str:
+def _line(error: CapabilityError, kind: str = "error") -> str:
     where = error.file or "<capability>"
     if error.line is not None:
         where += f":{error.line}"
     field = f"{error.field}: " if error.field else ""
-    return f"{where}: error: {field}{error.detail}"
+    return f"{where}: {kind}: {field}{error.detail}"
