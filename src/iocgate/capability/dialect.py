@@ -17,6 +17,7 @@ from iocgate.capability.source import Location, Source
 
 __all__ = [
     "IKANOS_VERSIONS",
+    "LATEST",
     "NAFTIKO_VERSIONS",
     "SUPPORTED_VERSIONS",
     "Dialect",

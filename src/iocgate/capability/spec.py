@@ -209,8 +209,8 @@ class Problems:
         )
 
 
-def _parameter(param: InputParameter) -> Parameter:
-    kind = (param.type or "string").lower()
+def _parameter(param: InputParameter, inferred: str | None = None) -> Parameter:
+    kind = (param.type or inferred or "string").lower()
     required = param.required if param.required is not None else param.in_ == "path"
     return Parameter(
         name=param.name,
@@ -222,15 +222,58 @@ def _parameter(param: InputParameter) -> Parameter:
     )
 
 
-def _operations(consumes: ConsumesHttp, index: int, problems: Problems) -> list[Operation]:
+#: (qualified operation, parameter) -> the type an exposed side declares for it
+Inferred = dict[tuple[str, str], str]
+
+
+def _exposed_types(document: CapabilityDocument) -> Inferred:
+    """Types the exposed side declares for the consumed parameters it maps to.
+
+    From alpha3 on a consumed parameter carries only ``in`` and ``value``: its type is the one
+    of the exposed parameter that feeds it (a REST query ``limit: integer`` stays an integer).
+    """
+    inferred: Inferred = {}
+    for adapter in document.capability.exposes:
+        calls: list[Orchestration] = []
+        if isinstance(adapter, ExposesRest):
+            calls = [op for resource in adapter.resources for op in resource.operations]
+            declared_extra = {
+                id(op): resource.inputParameters
+                for resource in adapter.resources
+                for op in resource.operations
+            }
+        elif isinstance(adapter, ExposesMcp):
+            calls, declared_extra = list(adapter.tools), {}
+        for node in calls:
+            if not node.call:
+                continue
+            declared = {
+                p.name: p.type
+                for p in (*declared_extra.get(id(node), []), *node.inputParameters)
+                if p.type
+            }
+            mapping = {t: parse_reference(v, (adapter.namespace, "rest", "tools")).name
+                       for t, v in node.with_.items()} or {n: n for n in declared}  # fmt: skip
+            for target, source in mapping.items():
+                if source is not None and source in declared:
+                    inferred.setdefault((node.call, target), str(declared[source]))
+    return inferred
+
+
+def _operations(
+    consumes: ConsumesHttp, index: int, problems: Problems, inferred: Inferred
+) -> list[Operation]:
     operations: list[Operation] = []
     for r_index, resource in enumerate(consumes.resources):
         for o_index, op in enumerate(resource.operations):
             where: Location = (
                 "capability", "consumes", index, "resources", r_index, "operations", o_index,
             )  # fmt: skip
-            params = [_parameter(p) for p in (*consumes.inputParameters, *resource.inputParameters)]
-            params += [_parameter(p) for p in op.inputParameters]
+            qualified = f"{consumes.namespace}.{op.name}"
+            params = [
+                _parameter(p, inferred.get((qualified, p.name)))
+                for p in (*consumes.inputParameters, *resource.inputParameters, *op.inputParameters)
+            ]
             names = {p.name for p in params}
             for name in placeholders(resource.path):
                 if name not in names:  # a path placeholder is an implicit required parameter
@@ -541,11 +584,12 @@ def resolve(
     A namespace declared twice is reported by `imports.py`, which can name both files.
     """
     operations: dict[str, Operation] = {}
+    inferred = _exposed_types(document)
     for index, consumes in enumerate(document.capability.consumes):
         where: Location = ("capability", "consumes", index, "namespace")
         if consumes.tunnel is not None:
             problems.not_yet(("capability", "consumes", index, "tunnel"), "a Ziti `tunnel`")
-        for operation in _operations(consumes, index, problems):
+        for operation in _operations(consumes, index, problems, inferred):
             if operation.qualified_name in operations:
                 problems.add(where, f"operation {operation.qualified_name!r} is declared twice")
             operations[operation.qualified_name] = operation
