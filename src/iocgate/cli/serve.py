@@ -21,6 +21,8 @@ from iocgate.cli.output import handle_errors, setup_logging, stderr
 from iocgate.errors import InvalidArgumentError
 from iocgate.settings import Settings
 
+DEFAULT_HOST = Settings.host  # the dataclass default: no --host, no config or env host
+
 if TYPE_CHECKING:
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import Gateway
@@ -47,6 +49,20 @@ def check_exposure(settings: Settings) -> None:
         "IOCGATE_TOKENS=token1,token2 (or [auth] tokens = [...] in --config), or pass "
         "--allow-open to accept an open gateway."
     )
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _adapter_host(settings: Settings, declared: str | None) -> str:
+    """Where an adapter listens: --host (or the config's host) wins, then the capability's
+    ``address``, then loopback. An off-loopback address in a file still needs tokens."""
+    if settings.host != DEFAULT_HOST or not declared:
+        return settings.host
+    host = "127.0.0.1" if declared == "localhost" else declared
+    check_exposure(replace(settings, host=host))
+    return host
 
 
 async def _watch_signals(apps: list[Any], stopped: anyio.Event) -> None:
@@ -157,18 +173,19 @@ async def _serve(settings: Settings) -> None:
                 "the capability exposes no REST or MCP (http) adapter to serve; "
                 "for an stdio-only MCP adapter run `iocgate stdio`"
             )
-        host, drain = settings.host, settings.drain_seconds
-        url_host = f"[{host}]" if ":" in host else host
+        drain = settings.drain_seconds
+        rest_host = _adapter_host(settings, rest_spec.address if rest_spec else None)
+        mcp_host = _adapter_host(settings, mcp_spec.address if mcp_spec else None)
         # Both ports are bound before anything starts: a busy port fails at once, and MCP
         # clients wait in the listen backlog while REST already answers.
         rest_sock = mcp_sock = None
         if rest_spec is not None:
             rest_sock = listen(
-                host, settings.rest_port if settings.rest_port is not None else rest_spec.port
+                rest_host, settings.rest_port if settings.rest_port is not None else rest_spec.port
             )
         if mcp_spec is not None:
             mcp_sock = listen(
-                host, settings.mcp_port if settings.mcp_port is not None else mcp_spec.port
+                mcp_host, settings.mcp_port if settings.mcp_port is not None else mcp_spec.port
             )
         apps: list[Any] = []
         urls: list[str] = []
@@ -179,11 +196,13 @@ async def _serve(settings: Settings) -> None:
             async with anyio.create_task_group() as servers:
                 if rest_sock is not None:
                     app, has_console = _rest_app(gateway, settings, metrics)
-                    served = bind_app("rest", app, host, 0, drain_seconds=drain, sock=rest_sock)
+                    served = bind_app(
+                        "rest", app, rest_host, 0, drain_seconds=drain, sock=rest_sock
+                    )
                     apps.append(served)
                     assert served.server is not None
                     servers.start_soon(served.server.serve, [served.sock])
-                    rest_url = f"http://{url_host}:{served.port}"
+                    rest_url = f"http://{_url_host(rest_host)}:{served.port}"
                     urls.append(f"REST     {rest_url}/v1/...   docs {rest_url}/docs")
                     if has_console:
                         urls.append(f"console  {rest_url}/")
@@ -192,12 +211,12 @@ async def _serve(settings: Settings) -> None:
                     # import would otherwise hold the event loop for ~0.7 s).
                     await anyio.to_thread.run_sync(importlib.import_module, "iocgate.exposes.mcp")
                 if mcp_sock is not None and not stopped.is_set():  # no SIGTERM meanwhile
-                    app = _mcp_app(gateway, settings, rest_url)
-                    served = bind_app("mcp", app, host, 0, drain_seconds=drain, sock=mcp_sock)
+                    app = _mcp_app(gateway, replace(settings, host=mcp_host), rest_url)
+                    served = bind_app("mcp", app, mcp_host, 0, drain_seconds=drain, sock=mcp_sock)
                     apps.append(served)
                     assert served.server is not None
                     servers.start_soon(served.server.serve, [served.sock])
-                    urls.append(f"MCP      http://{url_host}:{served.port}/mcp")
+                    urls.append(f"MCP      http://{_url_host(mcp_host)}:{served.port}/mcp")
                 elif mcp_sock is not None:
                     mcp_sock.close()  # stopped before MCP was up: nothing will serve it
                 if gateway.demo is not None:
