@@ -1,5 +1,8 @@
-"""A beta5 capability with an imported fragment at work: value templates from binds, cookies and
-body templates reach the upstream; serve listens where the file says and refuses what it cannot run."""
+"""A beta5 capability with an imported fragment at work.
+
+Value templates from binds, cookies and body templates reach the upstream; serve listens where
+the file says and refuses what it cannot run.
+"""
 
 from __future__ import annotations
 
@@ -37,9 +40,11 @@ async def call_tool(
         {"capabilities": [VERSIONS / file], "upstream": url, "cache": "off", "allow_writes": True},
         environ={**ENV, "XDG_CACHE_HOME": str(tmp_path)},
     )
-    async with open_gateway(settings) as opened:
-        async with Client(create_mcp_server(opened.engine, McpOptions())) as client:
-            result = await client.call_tool(tool, args)
+    async with (
+        open_gateway(settings) as opened,
+        Client(create_mcp_server(opened.engine, McpOptions())) as client,
+    ):
+        result = await client.call_tool(tool, args)
     assert not result.is_error, result
 
 
@@ -71,14 +76,24 @@ async def test_a_json_body_template_is_rendered_with_the_arguments(
 
 def test_serve_refuses_constructs_it_does_not_run_naming_file_and_line(tmp_path: Path) -> None:
     path = VERSIONS / "orchestrated-beta5.yaml"
-    run = subprocess.run(
-        [sys.executable, "-m", "iocgate", "serve", str(path)],
-        env=clean_env(tmp_path), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    run = serve_once(path, tmp_path)
     assert run.returncode == 1
     line = path.read_text().splitlines().index("        steps:") + 1
     assert f"{path}:{line}: capability.exposes[0].tools.ship-summary.steps" in run.stderr
     assert "not supported" in run.stderr
+
+
+def serve_once(path: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``iocgate serve PATH`` expected to stop at start-up."""
+    return subprocess.run(
+        [sys.executable, "-m", "iocgate", "serve", str(path)],
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def addressed(tmp_path: Path, address: str, port: int) -> Path:
@@ -99,8 +114,5 @@ def test_serve_listens_on_the_address_and_port_the_capability_declares(tmp_path:
 
 def test_an_open_address_in_the_file_still_needs_tokens(tmp_path: Path) -> None:
     path = addressed(tmp_path, "0.0.0.0", free_port())  # noqa: S104 - the file under test says so
-    run = subprocess.run(
-        [sys.executable, "-m", "iocgate", "serve", str(path)],
-        env=clean_env(tmp_path), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    run = serve_once(path, tmp_path)
     assert run.returncode == 1 and "refusing to listen on 0.0.0.0" in run.stderr
