@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from iocgate.capability import (
     Capability,
     check_capability,
+    lint_capability,
     load_capability,
     read_file,
     read_source,
@@ -152,3 +153,23 @@ def test_the_embedded_capability_and_its_migration_load_and_validate(tmp_path: P
     for path in (DEFAULT_CAPABILITY, out):
         capability = load_capability(path)
         assert capability.unsupported == () and len(capability.operations) == 10
+
+
+def test_strict_warns_of_newer_fields_and_the_rulesets_warnings() -> None:
+    text = (VERSIONS / "items-alpha2.yaml").read_text()
+    text = text.replace("  label: Items\n", "  label: Items\n  version: 1.2.3\n")
+    source = read_source(text, str(VERSIONS / "x.yaml"))
+    capability, errors = check_capability(source, VERSIONS / "x.yaml")
+    assert errors == [] and capability is not None
+    fragment = (VERSIONS / "shared" / "items-consumes.yaml").read_text()
+    shared = read_source(fragment.replace("/api\n", "/api/\n"), "f.yaml")
+    fragment_capability, _ = check_capability(shared)
+    assert fragment_capability is not None
+    warnings = lint_capability(capability.document, capability.source, capability.origin)
+    warnings += lint_capability(
+        fragment_capability.document, fragment_capability.source, fragment_capability.origin
+    )
+    by_field = {w.field: w for w in warnings}
+    assert "since 1.0.0-beta4" in by_field["Info.version"].message
+    assert by_field["Info.version"].line == 5
+    assert by_field["consumes-baseuri-no-trailing-slash"].file == "f.yaml"
