@@ -170,9 +170,17 @@ def _rest(adapter: dict[str, Any], capability: Capability) -> dict[str, Any]:
         path = _mustache_path(str(resource.get("path", "")))
         resource["path"] = path
         operations: dict[str, Any] = {}
+        if "inputParameters" in resource:
+            resource["inputParameters"] = _generic(
+                {"inputParameters": resource["inputParameters"]}
+            )["inputParameters"]
         for o_index, op in enumerate(resource.get("operations", [])):
             op = _display(dict(op))
             op_name = _kebab(str(op.pop("name", "") or str(op.get("method", "get")).lower()))
+            if "call" not in op:  # steps, ref or mock: the mechanical rewrite
+                key = op_name if op_name not in operations else f"{op_name}-{o_index + 1}"
+                operations[key] = _generic(op)
+                continue
             route = routes.get((str(op.get("method", "GET")), _braces(path)))
             if "with" in op:
                 op["with"] = _with(op["with"], (namespace, "rest"), namespace)
@@ -184,7 +192,10 @@ def _rest(adapter: dict[str, Any], capability: Capability) -> dict[str, Any]:
                 op["outputParameters"] = outputs
             key = op_name if op_name not in operations else f"{op_name}-{o_index + 1}"
             operations[key] = {k: v for k, v in op.items() if k in _REST_OPERATION_KEYS}
-        resource["operations"] = operations
+        if operations:
+            resource["operations"] = operations
+        else:
+            resource.pop("operations", None)
         resources[name] = resource
     written = {k: v for k, v in adapter.items() if k in known}
     written["resources"] = resources
@@ -200,9 +211,15 @@ def _mcp(adapter: dict[str, Any], capability: Capability) -> dict[str, Any]:
     namespace = str(adapter.get("namespace", "mcp"))
     specs = {t.name: t for t in (capability.mcp.tools if capability.mcp else ())}
     tools: dict[str, Any] = {}
+    for key in ("resources", "prompts"):
+        if key in adapter:
+            adapter[key] = _generic({key: adapter[key]})[key]
     for index, tool in enumerate(adapter.get("tools", [])):
         tool = _display(dict(tool))
         name = str(tool.pop("name", "") or f"tool-{index + 1}")
+        if "call" not in tool:  # steps, ref or mock: the mechanical rewrite
+            tools[name] = _generic(tool)
+            continue
         if "title" in tool and "display" not in tool:
             tool["display"] = tool.pop("title")
         if "with" in tool:
@@ -229,8 +246,19 @@ def _exposes(adapter: dict[str, Any], capability: Capability) -> dict[str, Any]:
     return generic
 
 
+#: Fields holding named entities (alpha2: lists of items with ``name``; beta5: keyed maps).
+_NAMED = frozenset(
+    ("tools", "skills", "steps", "flows", "prompts", "arguments", "resources", "operations",
+     "inputParameters", "outputParameters")
+)  # fmt: skip
+#: Values that are data, not spec nodes.
+_OPAQUE = frozenset(("with", "keys", "metadata", "body", "template"))
+#: Orchestrated outputs' sub-fields: named lists in alpha2, keyed maps since alpha3.
+_NAMED_OUTPUT_PARTS = frozenset(("items", "properties"))
+
+
 def _generic(node: Any) -> Any:
-    """Any other construct: the mechanical renames only."""
+    """Any construct: the mechanical alpha3 renames and named lists made keyed maps."""
     if isinstance(node, list):
         return [_generic(item) for item in node]
     if not isinstance(node, dict):
@@ -239,8 +267,20 @@ def _generic(node: Any) -> Any:
     result: dict[str, Any] = {}
     for key, value in node.items():
         name = renames.get(str(key), str(key))
-        if name in ("tools", "skills", "steps", "flows", "prompts", "arguments", "resources") and (
-            isinstance(value, list) and all(isinstance(i, dict) and "name" in i for i in value)
+        if name in _OPAQUE:
+            result[name] = value
+        elif name in _NAMED_OUTPUT_PARTS and isinstance(value, dict):  # keyed: drop `name:`
+            result[name] = {
+                k: _generic({f: v for f, v in item.items() if f != "name"})
+                if isinstance(item, dict)
+                else item
+                for k, item in value.items()
+            }
+        elif (
+            (name in _NAMED or name in _NAMED_OUTPUT_PARTS)
+            and isinstance(value, list)
+            and value
+            and all(isinstance(i, dict) and "name" in i for i in value)
         ):
             result[name] = _keyed([_generic(i) for i in value], name)
         else:
@@ -281,4 +321,16 @@ def migrate_capability(capability: Capability) -> str:
                 written[section] = _generic(value)
         result["capability"] = written
     text: str = yaml.safe_dump(result, sort_keys=False, allow_unicode=True, width=100)
-    return text
+    return _header(capability) + text
+
+
+def _header(capability: Capability) -> str:
+    """The file's leading comment block, kept (comments inside the document are not)."""
+    if capability.path is None:
+        return ""
+    lines: list[str] = []
+    for line in capability.path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line + "\n")
+    return "".join(lines)

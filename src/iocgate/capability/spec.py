@@ -209,9 +209,13 @@ class Problems:
         )
 
 
-def _parameter(param: InputParameter, inferred: str | None = None) -> Parameter:
+def _parameter(
+    param: InputParameter, inferred: str | None = None, *, tool: bool = False
+) -> Parameter:
     kind = (param.type or inferred or "string").lower()
-    required = param.required if param.required is not None else param.in_ == "path"
+    # The spec's default: an MCP tool's input is required unless it says `required: false`.
+    default = True if tool else param.in_ == "path"
+    required = param.required if param.required is not None else default
     return Parameter(
         name=param.name,
         location=param.in_,
@@ -356,6 +360,8 @@ def _resolve_call(
     operations: dict[str, Operation],
     where: Location,
     problems: Problems,
+    *,
+    tool: bool = False,
 ) -> tuple[Operation, dict[str, Reference], tuple[Parameter, ...]] | None:
     if not call:
         problems.add((*where, "call"), "no `call`: name the consumed operation as namespace.name")
@@ -377,7 +383,7 @@ def _resolve_call(
         references[target] = parse_reference(raw, prefixes)
     if not with_map:  # nothing mapped: the consumed parameters pass through by name
         references = {p.name: Reference(p.name) for p in operation.parameters if p.value is None}
-    declared_by_name = {p.name: _parameter(p) for p in declared}
+    declared_by_name = {p.name: _parameter(p, tool=tool) for p in declared}
     inbound: dict[str, Parameter] = {}
     for target, reference in references.items():
         if reference.name is None:
@@ -533,7 +539,15 @@ def _mcp_adapter(
         if _orchestrated(tool, where, operations, flows, problems):
             continue
         resolved = _resolve_call(
-            tool.call, tool.with_, tool.inputParameters, prefixes, [], operations, where, problems
+            tool.call,
+            tool.with_,
+            tool.inputParameters,
+            prefixes,
+            [],
+            operations,
+            where,
+            problems,
+            tool=True,
         )
         if resolved is None:
             continue

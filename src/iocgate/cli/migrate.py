@@ -29,7 +29,8 @@ def migrate(capability: Path, output: Path | None) -> None:
     Named lists become maps keyed by name, `label` becomes `display`, `location:` imports
     become `from:`, and the seed generator's dialect is written as the schema spells it
     (`{{x}}` paths, namespace references in `with`, parameters declared on the exposed side).
-    The result serves the same routes and tools with the same answers. Comments are not kept.
+    The result serves the same routes and tools with the same answers. The leading comment
+    block is kept; comments inside the document are not.
 
     \b
     Examples:

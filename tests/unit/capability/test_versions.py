@@ -173,3 +173,25 @@ def test_strict_warns_of_newer_fields_and_the_rulesets_warnings() -> None:
     assert "since 1.0.0-beta4" in by_field["Info.version"].message
     assert by_field["Info.version"].line == 5
     assert by_field["consumes-baseuri-no-trailing-slash"].file == "f.yaml"
+
+
+def test_migrating_the_alpha2_form_gives_the_beta5_form(tmp_path: Path) -> None:
+    out = tmp_path / "items.yaml"
+    (tmp_path / "shared").mkdir()
+    for name in ("items-consumes.yaml",):
+        (tmp_path / "shared" / name).write_text((VERSIONS / "shared" / name).read_text())
+    source = tmp_path / "items-alpha2.yaml"
+    source.write_text((VERSIONS / "items-alpha2.yaml").read_text())
+    run = CliRunner().invoke(cli, ["migrate", str(source), "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    text = out.read_text()
+    assert text.startswith("# The items capability")  # the leading comments are kept
+    assert "from: ./shared/items-consumes.yaml" in text and "label:" not in text
+    migrated = load_capability(out)
+    assert describe(migrated) == describe(load_capability(source))
+    assert check_capability(read_file(out), out)[1] == []
+
+
+def test_migrate_refuses_a_file_that_is_already_ikanos(tmp_path: Path) -> None:
+    run = CliRunner().invoke(cli, ["migrate", str(VERSIONS / "items-beta5.yaml")])
+    assert run.exit_code == 1 and "only naftiko" in run.output
