@@ -141,6 +141,12 @@ FIELD_SINCE: dict[tuple[str, str], str] = {
     ("ExposedOperation", "responseBinary"): "1.0.0-beta1",
     ("McpResource", "binary"): "1.0.0-beta1",
     ("ConsumesHttp", "tunnel"): "1.0.0-alpha3",
+    ("CapabilityBody", "aggregates"): "1.0.0-alpha2",
+    ("ConsumedOperation", "outputSchema"): "1.0.0-alpha2",
+    ("ExposesMcp", "authentication"): "1.0.0-alpha2",
+    ("McpTool", "hints"): "1.0.0-alpha2",
+    ("McpTool", "ref"): "1.0.0-alpha2",
+    ("ExposedOperation", "ref"): "1.0.0-alpha2",
     **{
         (model, "tags"): "1.0.0-alpha3"
         for model in (
@@ -155,6 +161,10 @@ FIELD_SINCE: dict[tuple[str, str], str] = {
 }
 
 
+#: Whole constructs the spec added after alpha1: model -> the first version that has it.
+KIND_SINCE = {"ExposesControl": "1.0.0-alpha2", "Aggregate": "1.0.0-alpha2"}
+
+
 def _version_fields(document: CapabilityDocument, warn: Warn) -> None:
     """Fields the file's own version does not have yet (a newer version's field)."""
     version = document.spec_version
@@ -163,6 +173,10 @@ def _version_fields(document: CapabilityDocument, warn: Warn) -> None:
     rank = SUPPORTED_VERSIONS.index(version)
     for node, location in _walk(document, ()):
         kind = type(node).__name__
+        since_kind = KIND_SINCE.get(kind)
+        if since_kind is not None and SUPPORTED_VERSIONS.index(since_kind) > rank:
+            warn(location, kind, f"this construct is in the spec since {since_kind}, not in "
+                 f"{version}: raise the version to {since_kind} or later")  # fmt: skip
         for name in node.model_fields_set:
             since = FIELD_SINCE.get((kind, name))
             if since is not None and SUPPORTED_VERSIONS.index(since) > rank:
