@@ -240,13 +240,14 @@ class ExposedResource(SpecModel):
 
 
 class AdapterBase(SpecModel):
-    namespace: str = ""
+    namespace: str = ""  # required on every adapter but control
     address: str | None = None
     authentication: Authentication | None = None
 
 
 class ExposesRest(AdapterBase):
     type: Literal["rest"]
+    namespace: str
     port: int = Field(8080, ge=1, le=65535)
     maxBinarySize: str | None = None
     resources: list[ExposedResource] = []
@@ -294,6 +295,7 @@ class McpPrompt(SpecModel):
 
 class ExposesMcp(AdapterBase):
     type: Literal["mcp"]
+    namespace: str
     port: int = Field(9090, ge=1, le=65535)
     transport: Literal["http", "stdio"] = "http"
     description: str | None = None
@@ -329,6 +331,7 @@ class ExposedSkill(SpecModel):
 
 class ExposesSkill(AdapterBase):
     type: Literal["skill"]
+    namespace: str
     port: int = Field(ge=1, le=65535)
     description: str | None = None
     skills: list[ExposedSkill] = []

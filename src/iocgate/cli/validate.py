@@ -43,9 +43,13 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> None:
     """Check CAPABILITY files (or folders of them) and report every problem.
 
-    An error names the file, the line and the field, e.g.
-    `cap.yaml:42: error: capability.exposes[1].tools[3].call: 'x.y' names no consumed
-    operation`. Exit status 1 when any file has an error; warnings alone (--strict) exit 0.
+    Each file is judged by the rules of its own spec version: `naftiko:` 1.0.0-alpha1/alpha2 or
+    `ikanos:` 1.0.0-alpha3 ... 1.0.0-beta5; the files it imports are checked too. An error
+    names the file, the line and the JSON path as written, and what to write instead, e.g.
+    `cap.yaml:42: error: capability.exposes[0].tools.get-ship.call: 'x.y' names no consumed
+    operation`. Constructs the file may use but iocgate does not run yet are listed as
+    `not run yet` (serve refuses them). Exit status 1 when any file has an error; warnings
+    alone (--strict) exit 0.
 
     \b
     Examples:
