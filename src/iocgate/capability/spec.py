@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iocgate.capability.dialect import Origin
 from iocgate.capability.model import (
     Authentication,
     Binding,
@@ -21,11 +22,14 @@ from iocgate.capability.model import (
     ExposesRest,
     Hints,
     InputParameter,
+    Orchestration,
     OutputParameter,
+    RequestBody,
 )
 from iocgate.capability.refs import Reference, parse_reference
 from iocgate.capability.source import Location, Source
-from iocgate.capability.templates import normalize_path, placeholders
+from iocgate.capability.templates import mustache_names, normalize_path, placeholders
+from iocgate.errors import CapabilityError
 
 __all__ = [
     "Capability",
@@ -34,9 +38,30 @@ __all__ = [
     "Parameter",
     "RestRoute",
     "ToolSpec",
+    "body_placeholders",
 ]
 
 JSON_TYPES = {"string", "integer", "number", "boolean", "object", "array"}
+#: The location of a parameter that only feeds the operation's `body` template.
+TEMPLATE = "template"
+
+
+def body_placeholders(body: RequestBody | None) -> list[str]:
+    """The ``{{name}}`` placeholders of a body template, in order, without duplicates."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            found.extend(n for n in mustache_names(node) if n not in found)
+        elif isinstance(node, dict):
+            for item in node.values():
+                walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(body.data if body is not None else None)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +90,7 @@ class Operation:
     output_parameters: tuple[OutputParameter, ...]
     authentication: Authentication | None
     description: str = ""
-    body_template: Any = None
+    body_template: RequestBody | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -146,10 +171,14 @@ class Capability:
     mcp: McpAdapter | None
     path: Path | None = None
     binds: tuple[Binding, ...] = field(default_factory=tuple)
+    #: constructs the file declares that the runtime does not run yet: `serve` refuses them
+    unsupported: tuple[CapabilityError, ...] = ()
+    #: where each node of ``document`` was written (file, JSON path), for messages
+    origin: Origin | None = None
 
     @property
     def label(self) -> str:
-        return self.document.info.label
+        return self.document.info.display
 
     @property
     def name(self) -> str:
@@ -165,17 +194,28 @@ class Capability:
 
 @dataclass
 class Problems:
-    """Errors found while resolving; each names a location in the file."""
+    """Errors found while resolving, and constructs not run yet; each names a location."""
 
     errors: list[tuple[Location, str]] = field(default_factory=list)
+    unsupported: list[tuple[Location, str]] = field(default_factory=list)
 
     def add(self, location: Location, message: str) -> None:
         self.errors.append((location, message))
 
+    def not_yet(self, location: Location, construct: str) -> None:
+        """``construct`` is valid spec that iocgate does not run yet (a start-up error)."""
+        self.unsupported.append(
+            (location, f"{construct} is not supported by this version of iocgate yet")
+        )
 
-def _parameter(param: InputParameter) -> Parameter:
-    kind = (param.type or "string").lower()
-    required = param.required if param.required is not None else param.in_ == "path"
+
+def _parameter(
+    param: InputParameter, inferred: str | None = None, *, tool: bool = False
+) -> Parameter:
+    kind = (param.type or inferred or "string").lower()
+    # The spec's default: an MCP tool's input is required unless it says `required: false`.
+    default = True if tool else param.in_ == "path"
+    required = param.required if param.required is not None else default
     return Parameter(
         name=param.name,
         location=param.in_,
@@ -186,19 +226,67 @@ def _parameter(param: InputParameter) -> Parameter:
     )
 
 
-def _operations(consumes: ConsumesHttp, index: int, problems: Problems) -> list[Operation]:
+#: (qualified operation, parameter) -> the type an exposed side declares for it
+Inferred = dict[tuple[str, str], str]
+
+
+def _exposed_types(document: CapabilityDocument) -> Inferred:
+    """Types the exposed side declares for the consumed parameters it maps to.
+
+    From alpha3 on a consumed parameter carries only ``in`` and ``value``: its type is the one
+    of the exposed parameter that feeds it (a REST query ``limit: integer`` stays an integer).
+    """
+    inferred: Inferred = {}
+    for adapter in document.capability.exposes:
+        calls: list[Orchestration] = []
+        if isinstance(adapter, ExposesRest):
+            calls = [op for resource in adapter.resources for op in resource.operations]
+            declared_extra = {
+                id(op): resource.inputParameters
+                for resource in adapter.resources
+                for op in resource.operations
+            }
+        elif isinstance(adapter, ExposesMcp):
+            calls, declared_extra = list(adapter.tools), {}
+        for node in calls:
+            if not node.call:
+                continue
+            declared = {
+                p.name: p.type
+                for p in (*declared_extra.get(id(node), []), *node.inputParameters)
+                if p.type
+            }
+            mapping = {t: parse_reference(v, (adapter.namespace, "rest", "tools")).name
+                       for t, v in node.with_.items()} or {n: n for n in declared}  # fmt: skip
+            for target, source in mapping.items():
+                if source is not None and source in declared:
+                    inferred.setdefault((node.call, target), str(declared[source]))
+    return inferred
+
+
+def _operations(
+    consumes: ConsumesHttp, index: int, problems: Problems, inferred: Inferred
+) -> list[Operation]:
     operations: list[Operation] = []
     for r_index, resource in enumerate(consumes.resources):
         for o_index, op in enumerate(resource.operations):
             where: Location = (
                 "capability", "consumes", index, "resources", r_index, "operations", o_index,
             )  # fmt: skip
-            params = [_parameter(p) for p in (*consumes.inputParameters, *resource.inputParameters)]
-            params += [_parameter(p) for p in op.inputParameters]
+            qualified = f"{consumes.namespace}.{op.name}"
+            params = [
+                _parameter(p, inferred.get((qualified, p.name)))
+                for p in (*consumes.inputParameters, *resource.inputParameters, *op.inputParameters)
+            ]
             names = {p.name for p in params}
             for name in placeholders(resource.path):
                 if name not in names:  # a path placeholder is an implicit required parameter
                     params.append(Parameter(name=name, location="path", required=True))
+                    names.add(name)
+            for name in body_placeholders(op.body):
+                if name not in names:  # a body placeholder is an argument of the template only
+                    params.append(Parameter(name=name, location=TEMPLATE, type="any"))
+                    names.add(name)
             for p_index, param in enumerate(op.inputParameters):
                 if param.in_ == "path" and param.name not in placeholders(resource.path):
                     problems.add(
@@ -206,8 +294,30 @@ def _operations(consumes: ConsumesHttp, index: int, problems: Problems) -> list[
                         f"path parameter {param.name!r} does not appear in the resource path "
                         f"{resource.path!r}",
                     )
+            _consumed_not_yet(op, params, where, problems)
             operations.append(_operation(consumes, resource.path, op, tuple(params)))
     return operations
+
+
+#: `outputRawFormat` values the engine reads (any non-JSON content type streams as bytes).
+RUNNABLE_FORMATS = frozenset({"json", "binary"})
+#: `body` types the engine renders.
+RUNNABLE_BODIES = frozenset({"json", "text", "xml", "sparql", "formUrlEncoded", "raw"})
+
+
+def _consumed_not_yet(
+    op: ConsumedOperation, params: list[Parameter], where: Location, problems: Problems
+) -> None:
+    if op.outputRawFormat not in RUNNABLE_FORMATS:
+        problems.not_yet((*where, "outputRawFormat"), f"outputRawFormat {op.outputRawFormat!r}")
+    if op.body is not None and op.body.type not in RUNNABLE_BODIES:
+        problems.not_yet((*where, "body"), f"a {op.body.type} request body")
+    for name in ("outputSchema", "maxBinarySize", "outputMediaType"):
+        if getattr(op, name) is not None:
+            problems.not_yet((*where, name), f"`{name}`")
+    for index, param in enumerate(op.inputParameters):
+        if param.in_ == "environment":
+            problems.not_yet((*where, "inputParameters", index, "in"), "`in: environment`")
 
 
 def _operation(
@@ -223,7 +333,7 @@ def _operation(
         output_format=op.outputRawFormat,
         output_parameters=tuple(op.outputParameters),
         authentication=consumes.authentication,
-        description=op.description or op.label or "",
+        description=op.description or op.display or "",
         body_template=op.body,
     )
 
@@ -250,6 +360,8 @@ def _resolve_call(
     operations: dict[str, Operation],
     where: Location,
     problems: Problems,
+    *,
+    tool: bool = False,
 ) -> tuple[Operation, dict[str, Reference], tuple[Parameter, ...]] | None:
     if not call:
         problems.add((*where, "call"), "no `call`: name the consumed operation as namespace.name")
@@ -271,7 +383,7 @@ def _resolve_call(
         references[target] = parse_reference(raw, prefixes)
     if not with_map:  # nothing mapped: the consumed parameters pass through by name
         references = {p.name: Reference(p.name) for p in operation.parameters if p.value is None}
-    declared_by_name = {p.name: _parameter(p) for p in declared}
+    declared_by_name = {p.name: _parameter(p, tool=tool) for p in declared}
     inbound: dict[str, Parameter] = {}
     for target, reference in references.items():
         if reference.name is None:
@@ -285,11 +397,12 @@ def _resolve_call(
         if reference.name in path_names:
             location = "path"
         else:
-            location = "query" if consumed.location == "path" else consumed.location
+            inbound_locations = {"path": "query", TEMPLATE: "body"}
+            location = inbound_locations.get(consumed.location, consumed.location)
         inbound[reference.name] = Parameter(
             name=reference.name,
             location=location,
-            type=consumed.type,
+            type=consumed.type if consumed.type in JSON_TYPES else "string",
             required=consumed.required or location == "path",
             description=consumed.description,
         )
@@ -304,25 +417,76 @@ def _resolve_call(
     return operation, references, tuple(inbound.values())
 
 
+def _orchestrated(
+    node: Orchestration,
+    where: Location,
+    operations: dict[str, Operation],
+    flows: frozenset[str],
+    problems: Problems,
+) -> bool:
+    """True when ``node`` runs steps, an aggregate flow or mock outputs (not run yet).
+
+    Their references are still checked, so `validate` catches a step naming no operation.
+    """
+    if node.steps:
+        for s_index, step in enumerate(node.steps):
+            if step.type == "call" and step.call and step.call not in operations:
+                known = ", ".join(sorted(operations)) or "none"
+                problems.add(
+                    (*where, "steps", s_index, "call"),
+                    f"{step.call!r} names no consumed operation (known: {known})",
+                )
+        kinds = sorted({step.type for step in node.steps})
+        problems.not_yet((*where, "steps"), f"orchestration `steps` ({', '.join(kinds)})")
+        return True
+    if node.ref:
+        if node.ref not in flows:
+            problems.add(
+                (*where, "ref"),
+                f"{node.ref!r} names no aggregate flow "
+                f"(known: {', '.join(sorted(flows)) or 'none'})",
+            )
+        problems.not_yet((*where, "ref"), "an aggregate flow `ref`")
+        return True
+    if (
+        not node.call
+        and node.outputParameters
+        and all(p.value is not None and p.mapping is None for p in node.outputParameters)
+    ):
+        problems.not_yet((*where, "outputParameters"), "mock mode (outputs with `value`, no call)")
+        return True
+    return False
+
+
 def _rest_adapter(
-    adapter: ExposesRest, index: int, operations: dict[str, Operation], problems: Problems
+    adapter: ExposesRest,
+    index: int,
+    operations: dict[str, Operation],
+    flows: frozenset[str],
+    problems: Problems,
 ) -> RestAdapter:
     routes: list[RestRoute] = []
     seen: dict[tuple[str, str], Location] = {}
     prefixes = (adapter.namespace, "rest")
     for r_index, resource in enumerate(adapter.resources):
         path = normalize_path(resource.path)
+        r_where: Location = ("capability", "exposes", index, "resources", r_index)
+        if resource.forward is not None:
+            problems.not_yet((*r_where, "forward"), "`forward` (proxying a resource upstream)")
         for o_index, op in enumerate(resource.operations):
-            where: Location = (
-                "capability", "exposes", index, "resources", r_index, "operations", o_index,
-            )  # fmt: skip
+            where: Location = (*r_where, "operations", o_index)
             key = (path, op.method)
             if key in seen:
                 problems.add((*where, "method"), f"{op.method} {path} is declared twice")
             seen[key] = where
+            if _orchestrated(op, where, operations, flows, problems):
+                continue
+            for name in ("responses", "responseBinary"):
+                if getattr(op, name) is not None:
+                    problems.not_yet((*where, name), f"`{name}`")
             resolved = _resolve_call(
-                op.call, op.with_, op.inputParameters, prefixes, placeholders(path),
-                operations, where, problems,
+                op.call, op.with_, [*resource.inputParameters, *op.inputParameters], prefixes,
+                placeholders(path), operations, where, problems,
             )  # fmt: skip
             if resolved is None:
                 continue
@@ -344,13 +508,24 @@ def _rest_adapter(
 
 
 def _mcp_adapter(
-    adapter: ExposesMcp, index: int, operations: dict[str, Operation], problems: Problems
+    adapter: ExposesMcp,
+    index: int,
+    operations: dict[str, Operation],
+    flows: frozenset[str],
+    problems: Problems,
 ) -> McpAdapter:
     tools: list[ToolSpec] = []
     names: dict[str, int] = {}
     prefixes = (adapter.namespace, "tools")
+    a_where: Location = ("capability", "exposes", index)
+    for name in ("resources", "prompts"):
+        if getattr(adapter, name):
+            problems.not_yet((*a_where, name), f"MCP {name}")
+    for name in ("ttlMs", "cacheScope", "maxBinarySize"):
+        if getattr(adapter, name) is not None:
+            problems.not_yet((*a_where, name), f"MCP `{name}`")
     for t_index, tool in enumerate(adapter.tools):
-        where: Location = ("capability", "exposes", index, "tools", t_index)
+        where: Location = (*a_where, "tools", t_index)
         if tool.name in names:
             problems.add(
                 (*where, "name"),
@@ -358,8 +533,21 @@ def _mcp_adapter(
             )
             continue
         names[tool.name] = t_index
+        if not tool.name:
+            problems.not_yet(where, "an MCP tool without a name")
+            continue
+        if _orchestrated(tool, where, operations, flows, problems):
+            continue
         resolved = _resolve_call(
-            tool.call, tool.with_, tool.inputParameters, prefixes, [], operations, where, problems
+            tool.call,
+            tool.with_,
+            tool.inputParameters,
+            prefixes,
+            [],
+            operations,
+            where,
+            problems,
+            tool=True,
         )
         if resolved is None:
             continue
@@ -373,7 +561,7 @@ def _mcp_adapter(
                 output_parameters=tuple(tool.outputParameters),
                 description=tool.description or operation.description,
                 name=tool.name,
-                title=tool.label or tool.display or tool.title,
+                title=tool.display or tool.title,
             )
         )
     return McpAdapter(
@@ -381,36 +569,70 @@ def _mcp_adapter(
     )
 
 
+def _aggregates(
+    document: CapabilityDocument, operations: dict[str, Operation], problems: Problems
+) -> frozenset[str]:
+    """The flows aggregates declare (``<namespace>.<flow>``); none runs yet."""
+    flows: set[str] = set()
+    for index, aggregate in enumerate(document.capability.aggregates):
+        where: Location = ("capability", "aggregates", index)
+        for f_index, flow in enumerate(aggregate.flows):
+            flows.add(f"{aggregate.namespace}.{flow.name}")
+            f_where: Location = (*where, "flows", f_index)
+            if flow.call and flow.call not in operations:
+                known = ", ".join(sorted(operations)) or "none"
+                problems.add(
+                    (*f_where, "call"),
+                    f"{flow.call!r} names no consumed operation (known: {known})",
+                )
+            _orchestrated(flow, f_where, operations, frozenset(), problems)
+        problems.not_yet(where, "aggregates")
+    return frozenset(flows)
+
+
 def resolve(
     document: CapabilityDocument, problems: Problems
 ) -> tuple[dict[str, Operation], RestAdapter | None, McpAdapter | None]:
-    """Turn the document into operations and adapters, collecting problems as it goes."""
+    """Turn the document into operations and adapters, collecting problems as it goes.
+
+    A namespace declared twice is reported by `imports.py`, which can name both files.
+    """
     operations: dict[str, Operation] = {}
-    namespaces: dict[str, Location] = {}
+    inferred = _exposed_types(document)
     for index, consumes in enumerate(document.capability.consumes):
         where: Location = ("capability", "consumes", index, "namespace")
-        if consumes.namespace in namespaces:
-            problems.add(where, f"namespace {consumes.namespace!r} is used twice")
-        namespaces[consumes.namespace] = where
-        for operation in _operations(consumes, index, problems):
+        if consumes.tunnel is not None:
+            problems.not_yet(("capability", "consumes", index, "tunnel"), "a Ziti `tunnel`")
+        for operation in _operations(consumes, index, problems, inferred):
             if operation.qualified_name in operations:
                 problems.add(where, f"operation {operation.qualified_name!r} is declared twice")
             operations[operation.qualified_name] = operation
+    flows = _aggregates(document, operations, problems)
     rest: RestAdapter | None = None
     mcp: McpAdapter | None = None
     for index, adapter in enumerate(document.capability.exposes):
-        where = ("capability", "exposes", index, "namespace")
-        if adapter.namespace in namespaces:
-            problems.add(where, f"namespace {adapter.namespace!r} is used twice")
-        namespaces[adapter.namespace] = where
+        a_where: Location = ("capability", "exposes", index)
+        if adapter.authentication is not None:
+            problems.not_yet(
+                (*a_where, "authentication"),
+                "inbound `authentication` declared in the capability (use iocgate's --token)",
+            )
         if isinstance(adapter, ExposesRest):
             if rest is not None:
-                problems.add(("capability", "exposes", index), "only one REST adapter is supported")
-            rest = _rest_adapter(adapter, index, operations, problems)
-        else:
+                problems.not_yet(a_where, "a second REST adapter")
+                _rest_adapter(adapter, index, operations, flows, problems)
+                continue
+            rest = _rest_adapter(adapter, index, operations, flows, problems)
+        elif isinstance(adapter, ExposesMcp):
             if mcp is not None:
-                problems.add(("capability", "exposes", index), "only one MCP adapter is supported")
-            mcp = _mcp_adapter(adapter, index, operations, problems)
-    if rest and mcp and rest.port == mcp.port:
-        problems.add(("capability", "exposes"), f"REST and MCP adapters share port {rest.port}")
+                problems.not_yet(a_where, "a second MCP adapter")
+                _mcp_adapter(adapter, index, operations, flows, problems)
+                continue
+            mcp = _mcp_adapter(adapter, index, operations, flows, problems)
+        else:
+            problems.not_yet((*a_where, "type"), f"the {adapter.type} adapter")
+    if rest and mcp and rest.port == mcp.port and mcp.transport == "http":
+        problems.not_yet(
+            ("capability", "exposes"), f"REST and MCP adapters on one port ({rest.port})"
+        )
     return operations, rest, mcp

@@ -34,16 +34,22 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
     metavar="CAPABILITY...",
 )
 @click.option(
-    "--strict", is_flag=True, help="Also warn where a file departs from the alpha2 schema."
+    "--strict",
+    is_flag=True,
+    help="Also warn where a file departs from the schema of its spec version.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
 @handle_errors
 def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> None:
     """Check CAPABILITY files (or folders of them) and report every problem.
 
-    An error names the file, the line and the field, e.g.
-    `cap.yaml:42: error: capability.exposes[1].tools[3].call: 'x.y' names no consumed
-    operation`. Exit status 1 when any file has an error; warnings alone (--strict) exit 0.
+    Each file is judged by the rules of its own spec version: `naftiko:` 1.0.0-alpha1/alpha2 or
+    `ikanos:` 1.0.0-alpha3 ... 1.0.0-beta5; the files it imports are checked too. An error
+    names the file, the line and the JSON path as written, and what to write instead, e.g.
+    `cap.yaml:42: error: capability.exposes[0].tools.get-ship.call: 'x.y' names no consumed
+    operation`. Constructs the file may use but iocgate does not run yet are listed as
+    `not run yet` (serve refuses them). Exit status 1 when any file has an error; warnings
+    alone (--strict) exit 0.
 
     \b
     Examples:
@@ -55,6 +61,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
     for path in _files(capabilities):
         errors: list[CapabilityError]
         warnings: list[str] = []
+        notes: tuple[CapabilityError, ...] = ()
         summary: dict[str, int] = {}
         try:
             source = read_file(path)
@@ -62,13 +69,19 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
         except CapabilityError as exc:
             capability, errors = None, [exc]
         if capability is not None:
+            notes = capability.unsupported
             summary = {
                 "operations": len(capability.operations),
                 "rest_routes": len(capability.rest.routes) if capability.rest else 0,
                 "mcp_tools": len(capability.mcp.tools) if capability.mcp else 0,
             }
             if strict:
-                warnings = [str(w) for w in lint_capability(capability.document, capability.source)]
+                warnings = [
+                    str(w)
+                    for w in lint_capability(
+                        capability.document, capability.source, capability.origin
+                    )
+                ]
         failed = failed or bool(errors)
         report.append(
             {
@@ -79,6 +92,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                     for e in errors
                 ],
                 "warnings": warnings,
+                "not_run_yet": [_line(n, "not run yet") for n in notes],
                 **summary,
             }
         )
@@ -87,6 +101,8 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                 click.echo(_line(error), err=True)
             for warning in warnings:
                 click.echo(warning, err=True)
+            for note in notes:
+                click.echo(_line(note, "not run yet"), err=True)
             if not errors:
                 click.echo(
                     f"{path}: ok: {summary['operations']} operations, "
@@ -98,9 +114,9 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
     sys.exit(1 if failed else 0)
 
 
-def _line(error: CapabilityError) -> str:
+def _line(error: CapabilityError, kind: str = "error") -> str:
     where = error.file or "<capability>"
     if error.line is not None:
         where += f":{error.line}"
     field = f"{error.field}: " if error.field else ""
-    return f"{where}: error: {field}{error.detail}"
+    return f"{where}: {kind}: {field}{error.detail}"
