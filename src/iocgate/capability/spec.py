@@ -7,12 +7,14 @@ defining the exposed parameters, and ``{type: object, mapping: $.}`` meaning the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from iocgate.capability.dialect import Origin
+from iocgate.capability.flows import FlowPlan, is_mock, resolve_plan
 from iocgate.capability.model import (
+    AggregateFlow,
     Authentication,
     Binding,
     CapabilityDocument,
@@ -110,6 +112,8 @@ class ExposedCall:
     hints: Hints
     output_parameters: tuple[OutputParameter, ...]
     description: str
+    #: steps or mock outputs to run instead of ``operation`` (then a stand-in naming the tool)
+    flow: FlowPlan | None = None
 
     @property
     def is_read_only(self) -> bool:
@@ -149,6 +153,8 @@ class RestAdapter:
     port: int
     address: str | None
     routes: tuple[RestRoute, ...]
+    #: inbound authentication the capability declares (bearer: its token, binds unrendered)
+    authentication: Authentication | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +164,7 @@ class McpAdapter:
     address: str | None
     transport: str
     tools: tuple[ToolSpec, ...]
+    authentication: Authentication | None = None
 
 
 @dataclass(frozen=True)
@@ -417,52 +424,117 @@ def _resolve_call(
     return operation, references, tuple(inbound.values())
 
 
-def _orchestrated(
-    node: Orchestration,
-    where: Location,
-    operations: dict[str, Operation],
-    flows: frozenset[str],
-    problems: Problems,
-) -> bool:
-    """True when ``node`` runs steps, an aggregate flow or mock outputs (not run yet).
+#: aggregate flows by ``<namespace>.<flow>``: the aggregate's namespace, the flow, its plan
+Flows = dict[str, tuple[str, AggregateFlow, FlowPlan | None]]
 
-    Their references are still checked, so `validate` catches a step naming no operation.
-    """
-    if node.steps:
-        for s_index, step in enumerate(node.steps):
-            if step.type == "call" and step.call and step.call not in operations:
-                known = ", ".join(sorted(operations)) or "none"
-                problems.add(
-                    (*where, "steps", s_index, "call"),
-                    f"{step.call!r} names no consumed operation (known: {known})",
-                )
-        kinds = sorted({step.type for step in node.steps})
-        problems.not_yet((*where, "steps"), f"orchestration `steps` ({', '.join(kinds)})")
-        return True
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """What an exposed node resolves to: one call (``flow`` None) or a plan to run."""
+
+    operation: Operation
+    references: dict[str, Reference]
+    parameters: tuple[Parameter, ...]
+    hints: Hints | None
+    outputs: tuple[OutputParameter, ...]
+    description: str
+    flow: FlowPlan | None
+
+
+def _semantics_hints(flow: AggregateFlow, own: Hints | None) -> Hints | None:
+    """A flow's ``semantics`` as MCP hints (safe -> readOnly, idempotent); the node's own win."""
+    derived: dict[str, Any] = {}
+    if flow.semantics is not None:
+        if flow.semantics.safe is not None:
+            derived["readOnly"] = flow.semantics.safe
+            if flow.semantics.safe:
+                derived["destructive"] = False
+        if flow.semantics.idempotent is not None:
+            derived["idempotent"] = flow.semantics.idempotent
+    given = own.model_dump(exclude_none=True) if own else {}
+    merged = {**derived, **given}
+    return Hints(**merged) if merged else None
+
+
+def _stand_in(
+    namespace: str, name: str, method: str, params: tuple[Parameter, ...], description: str
+) -> Operation:
+    """The operation a flow is known by in metrics, logs and links: it calls nothing itself."""
+    return Operation(
+        namespace=namespace, name=name, method=method, base_uri="", path="", parameters=params,
+        output_format="json", output_parameters=(), authentication=None, description=description,
+    )  # fmt: skip
+
+
+def _exposure(
+    node: Orchestration,
+    name: str,
+    method: str,
+    where: Location,
+    prefixes: tuple[str, ...],
+    path_names: list[str],
+    own: tuple[Hints | None, str],
+    context: tuple[dict[str, Operation], Flows, Problems],
+    *,
+    tool: bool = False,
+    shared: tuple[InputParameter, ...] = (),
+) -> Exposure | None:
+    """Resolve an exposed tool or operation: a ``call``, ``steps``, mock outputs or a ``ref``."""
+    operations, flows, problems = context
+    hints, description = own
+    namespace = prefixes[0]
+    effective: Orchestration = node
+    plan: FlowPlan | None = None
     if node.ref:
-        if node.ref not in flows:
+        found = flows.get(node.ref)
+        if found is None:
             problems.add(
                 (*where, "ref"),
                 f"{node.ref!r} names no aggregate flow "
                 f"(known: {', '.join(sorted(flows)) or 'none'})",
             )
-        problems.not_yet((*where, "ref"), "an aggregate flow `ref`")
-        return True
-    if (
-        not node.call
-        and node.outputParameters
-        and all(p.value is not None and p.mapping is None for p in node.outputParameters)
-    ):
-        problems.not_yet((*where, "outputParameters"), "mock mode (outputs with `value`, no call)")
-        return True
-    return False
+            return None
+        namespace, flow, plan = found
+        hints = _semantics_hints(flow, hints)
+        description = description or flow.description
+        prefixes = (namespace, *prefixes)
+        effective = flow
+        name = flow.name
+    inputs = [*shared, *(node.inputParameters or effective.inputParameters)]
+    outputs = tuple(node.outputParameters or effective.outputParameters)
+    if effective.call:
+        resolved = _resolve_call(
+            effective.call, effective.with_, inputs, prefixes, path_names, operations, where,
+            problems, tool=tool,
+        )  # fmt: skip
+        if resolved is None:
+            return None
+        operation, references, params = resolved
+        description = description or operation.description
+        return Exposure(operation, references, params, hints, outputs, description, None)
+    if plan is None:
+        if not (node.steps or is_mock(node)):
+            problems.add(
+                (*where, "call"),
+                "no `call`, `steps`, `ref` or mock outputs (every output with a `value`): "
+                "name the consumed operation as namespace.name",
+            )
+            return None
+        plan = resolve_plan(node, name, where, prefixes, operations, problems)
+    params = tuple(
+        replace(p, location="path", required=True) if p.name in path_names else p
+        for p in (_parameter(param, tool=tool) for param in inputs)
+    )
+    references = {p.name: Reference(p.name) for p in params}
+    operation = _stand_in(namespace, name, method, params, description)
+    return Exposure(operation, references, params, hints, outputs, description, plan)
 
 
 def _rest_adapter(
     adapter: ExposesRest,
     index: int,
     operations: dict[str, Operation],
-    flows: frozenset[str],
+    flows: Flows,
     problems: Problems,
 ) -> RestAdapter:
     routes: list[RestRoute] = []
@@ -479,39 +551,40 @@ def _rest_adapter(
             if key in seen:
                 problems.add((*where, "method"), f"{op.method} {path} is declared twice")
             seen[key] = where
-            if _orchestrated(op, where, operations, flows, problems):
-                continue
             for name in ("responses", "responseBinary"):
                 if getattr(op, name) is not None:
                     problems.not_yet((*where, name), f"`{name}`")
-            resolved = _resolve_call(
-                op.call, op.with_, [*resource.inputParameters, *op.inputParameters], prefixes,
-                placeholders(path), operations, where, problems,
+            exposure = _exposure(
+                op, op.name or path, op.method, where, prefixes, placeholders(path),
+                (op.hints, op.description or resource.description or ""),
+                (operations, flows, problems), shared=tuple(resource.inputParameters),
             )  # fmt: skip
-            if resolved is None:
+            if exposure is None:
                 continue
-            operation, references, params = resolved
             routes.append(
                 RestRoute(
-                    operation=operation,
-                    references=references,
-                    parameters=params,
-                    hints=_hints_for(op.method, op.hints),
-                    output_parameters=tuple(op.outputParameters),
-                    description=op.description or resource.description or operation.description,
+                    operation=exposure.operation,
+                    references=exposure.references,
+                    parameters=exposure.parameters,
+                    hints=_hints_for(op.method, exposure.hints),
+                    output_parameters=exposure.outputs,
+                    description=exposure.description,
+                    flow=exposure.flow,
                     path=path,
                     method=op.method,
-                    name=op.name or operation.name,
+                    name=op.name or exposure.operation.name,
                 )
             )
-    return RestAdapter(adapter.namespace, adapter.port, adapter.address, tuple(routes))
+    return RestAdapter(
+        adapter.namespace, adapter.port, adapter.address, tuple(routes), adapter.authentication
+    )
 
 
 def _mcp_adapter(
     adapter: ExposesMcp,
     index: int,
     operations: dict[str, Operation],
-    flows: frozenset[str],
+    flows: Flows,
     problems: Problems,
 ) -> McpAdapter:
     tools: list[ToolSpec] = []
@@ -536,58 +609,55 @@ def _mcp_adapter(
         if not tool.name:
             problems.not_yet(where, "an MCP tool without a name")
             continue
-        if _orchestrated(tool, where, operations, flows, problems):
+        exposure = _exposure(
+            tool, tool.name, "GET", where, prefixes, [], (tool.hints, tool.description),
+            (operations, flows, problems), tool=True,
+        )  # fmt: skip
+        if exposure is None:
             continue
-        resolved = _resolve_call(
-            tool.call,
-            tool.with_,
-            tool.inputParameters,
-            prefixes,
-            [],
-            operations,
-            where,
-            problems,
-            tool=True,
-        )
-        if resolved is None:
-            continue
-        operation, references, params = resolved
         tools.append(
             ToolSpec(
-                operation=operation,
-                references=references,
-                parameters=params,
-                hints=_hints_for(operation.method, tool.hints),
-                output_parameters=tuple(tool.outputParameters),
-                description=tool.description or operation.description,
+                operation=exposure.operation,
+                references=exposure.references,
+                parameters=exposure.parameters,
+                hints=_hints_for(exposure.operation.method, exposure.hints),
+                output_parameters=exposure.outputs,
+                description=exposure.description,
+                flow=exposure.flow,
                 name=tool.name,
                 title=tool.display or tool.title,
             )
         )
     return McpAdapter(
-        adapter.namespace, adapter.port, adapter.address, adapter.transport, tuple(tools)
-    )
+        adapter.namespace, adapter.port, adapter.address, adapter.transport, tuple(tools),
+        adapter.authentication,
+    )  # fmt: skip
 
 
 def _aggregates(
     document: CapabilityDocument, operations: dict[str, Operation], problems: Problems
-) -> frozenset[str]:
-    """The flows aggregates declare (``<namespace>.<flow>``); none runs yet."""
-    flows: set[str] = set()
+) -> Flows:
+    """The flows aggregates declare (``<namespace>.<flow>``), steps and mock ones planned."""
+    flows: Flows = {}
     for index, aggregate in enumerate(document.capability.aggregates):
-        where: Location = ("capability", "aggregates", index)
         for f_index, flow in enumerate(aggregate.flows):
-            flows.add(f"{aggregate.namespace}.{flow.name}")
-            f_where: Location = (*where, "flows", f_index)
-            if flow.call and flow.call not in operations:
-                known = ", ".join(sorted(operations)) or "none"
-                problems.add(
-                    (*f_where, "call"),
-                    f"{flow.call!r} names no consumed operation (known: {known})",
+            where: Location = ("capability", "aggregates", index, "flows", f_index)
+            plan = None
+            if flow.call:
+                if flow.call not in operations:
+                    known = ", ".join(sorted(operations)) or "none"
+                    problems.add(
+                        (*where, "call"),
+                        f"{flow.call!r} names no consumed operation (known: {known})",
+                    )
+            elif flow.steps or is_mock(flow):
+                plan = resolve_plan(
+                    flow, flow.name, where, (aggregate.namespace,), operations, problems
                 )
-            _orchestrated(flow, f_where, operations, frozenset(), problems)
-        problems.not_yet(where, "aggregates")
-    return frozenset(flows)
+            else:
+                problems.add(where, f"flow {flow.name!r} has no `call`, `steps` or mock outputs")
+            flows[f"{aggregate.namespace}.{flow.name}"] = (aggregate.namespace, flow, plan)
+    return flows
 
 
 def resolve(
@@ -612,10 +682,16 @@ def resolve(
     mcp: McpAdapter | None = None
     for index, adapter in enumerate(document.capability.exposes):
         a_where: Location = ("capability", "exposes", index)
-        if adapter.authentication is not None:
+        declared = adapter.authentication
+        if declared is not None and (
+            declared.type != "bearer"
+            or not declared.token
+            or (isinstance(adapter, ExposesMcp) and adapter.transport == "stdio")
+        ):
             problems.not_yet(
                 (*a_where, "authentication"),
-                "inbound `authentication` declared in the capability (use iocgate's --token)",
+                f"inbound `authentication` of type {declared.type} (bearer tokens are enforced; "
+                "or set iocgate's own tokens with IOCGATE_TOKENS)",
             )
         if isinstance(adapter, ExposesRest):
             if rest is not None:

@@ -212,6 +212,31 @@ def _protect(
     return HeaderLimitMiddleware(HostAllowListMiddleware(app, hosts))
 
 
+def _declared_tokens(gateway: Gateway, kind: str) -> tuple[str, ...]:
+    """Bearer tokens the capabilities declare on their ``kind`` adapter, binds rendered."""
+    from iocgate.capability import render_text
+
+    tokens: list[str] = []
+    for loaded in gateway.engine.capabilities:
+        adapter = loaded.capability.rest if kind == "rest" else loaded.capability.mcp
+        declared = adapter.authentication if adapter is not None else None
+        if declared is not None and declared.type == "bearer" and declared.token:
+            token = render_text(declared.token, loaded.binds)
+            if not token:
+                raise InvalidArgumentError(
+                    f"the {kind} adapter of {loaded.capability.name} declares a bearer token "
+                    f"{declared.token!r} that renders empty: bind its variable"
+                )
+            tokens.append(token)
+    return tuple(dict.fromkeys(tokens))
+
+
+def _with_declared(settings: Settings, gateway: Gateway, kind: str) -> Settings:
+    """``settings`` whose tokens include those the capability declares for that adapter."""
+    declared = _declared_tokens(gateway, kind)
+    return replace(settings, tokens=(*settings.tokens, *declared)) if declared else settings
+
+
 def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
     """The REST app with the VirusTotal extras (console included) and /metrics."""
     from iocgate import __version__
@@ -232,7 +257,8 @@ def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
             version=__version__,
         ),
     )
-    protected = _protect(app, settings, demo, extras.public_paths, extras.public_prefixes)
+    secured = _with_declared(settings, gateway, "rest")
+    protected = _protect(app, secured, demo, extras.public_paths, extras.public_prefixes)
     return protected
 
 
@@ -251,7 +277,7 @@ def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
     )
     options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
     app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
-    return _protect(app, settings, gateway.demo is not None)
+    return _protect(app, _with_declared(settings, gateway, "mcp"), gateway.demo is not None)
 
 
 async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:

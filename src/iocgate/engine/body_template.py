@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from iocgate.capability import RequestBody
 
-__all__ = ["render_body"]
+__all__ = ["render_body", "render_tree"]
 
 _MUSTACHE = re.compile(r"\{\{\s*([A-Za-z_$][\w.$-]*)\s*\}\}")
 _WHOLE = re.compile(r"^\{\{\s*([A-Za-z_$][\w.$-]*)\s*\}\}$")
@@ -60,6 +60,11 @@ def _render_tree(node: object, variables: Mapping[str, object]) -> object:
     if isinstance(node, list):
         return [_render_tree(item, variables) for item in node]
     return node
+
+
+def render_tree(node: object, variables: Mapping[str, object]) -> object:
+    """Render the Mustache strings of a JSON tree (a whole ``{{x}}`` keeps ``x``'s type)."""
+    return _render_tree(node, variables)
 
 
 def render_body(body: RequestBody, variables: Mapping[str, object]) -> tuple[bytes, str]:

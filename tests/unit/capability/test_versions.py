@@ -117,7 +117,9 @@ def test_constructs_not_run_yet_validate_but_are_named_for_serve() -> None:
     capability, errors = check_capability(read_file(VERSIONS / "orchestrated-beta5.yaml"))
     assert errors == [] and capability is not None
     notes = {e.field: e.message for e in capability.unsupported}
-    assert "steps" in notes["capability.exposes[0].tools.ship-summary.steps"]
+    assert not any("steps" in field for field in notes)  # steps run now (engine/flow.py)
+    assert capability.mcp is not None
+    assert [t.name for t in capability.mcp.tools] == ["ship-summary"]
     assert "skill adapter" in notes["capability.exposes[1].type"]
     assert all(e.line for e in capability.unsupported)
 

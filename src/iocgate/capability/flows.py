@@ -1,0 +1,160 @@
+"""Orchestration plans: what a tool, REST operation or aggregate flow runs instead of one call.
+
+A plan is either *mock* (no call: outputs with ``value`` rendered over the inputs) or *steps*
+(``call`` and ``lookup`` steps, then ``mappings`` into the outputs). The engine runs it
+(`iocgate.engine.flow`); this module only checks and resolves it at load time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from iocgate.capability.model import Orchestration, OutputParameter, Step
+from iocgate.capability.templates import mustache_names
+
+if TYPE_CHECKING:
+    from iocgate.capability.source import Location
+    from iocgate.capability.spec import Operation, Problems
+
+__all__ = ["CallStep", "FlowPlan", "LookupStep", "is_mock", "resolve_plan", "step_paths"]
+
+#: `$.step.field` / `$.step` references into earlier steps' outputs
+_STEP_PATH = re.compile(r"^\$\.([A-Za-z_][\w-]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class CallStep:
+    """Call a consumed operation; ``with_`` values are references, templates or literals."""
+
+    name: str
+    operation: Operation
+    with_: tuple[tuple[str, Any], ...]
+    needs: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class LookupStep:
+    """Find, in step ``index``'s array, the entries whose ``match`` equals ``lookup_value``."""
+
+    name: str
+    index: str
+    match: str
+    lookup_value: str
+    fields: tuple[str, ...]
+    needs: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class FlowPlan:
+    """A resolved orchestration: its steps, then ``mappings`` (target, value) into the outputs."""
+
+    name: str
+    steps: tuple[CallStep | LookupStep, ...] = ()
+    mappings: tuple[tuple[str, str], ...] = ()
+    outputs: tuple[OutputParameter, ...] = ()
+    #: the inbound namespaces a ``with`` value may name (``<ns>.x``)
+    prefixes: tuple[str, ...] = ()
+    mock: bool = False
+
+
+def is_mock(node: Orchestration) -> bool:
+    """No call, no steps, no ref, and every output gives a ``value`` (the spec's mock mode)."""
+    return (
+        not node.call
+        and not node.steps
+        and not node.ref
+        and bool(node.outputParameters)
+        and all(p.value is not None and p.mapping is None for p in node.outputParameters)
+    )
+
+
+def step_paths(value: object) -> set[str]:
+    """The first segment of every ``$.x`` path and ``{{x...}}`` name in ``value``."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        match = _STEP_PATH.match(value.strip())
+        if match:
+            found.add(match.group(1))
+        found.update(name.split(".", 1)[0] for name in mustache_names(value))
+    elif isinstance(value, dict):
+        for item in value.values():
+            found |= step_paths(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= step_paths(item)
+    return found
+
+
+def _step(
+    step: Step,
+    where: Location,
+    known: set[str],
+    operations: dict[str, Operation],
+    problems: Problems,
+) -> CallStep | LookupStep | None:
+    if step.type == "script":
+        problems.not_yet(
+            (*where, "type"),
+            f"script step {step.name!r} ({step.language or 'no language given'}): embedded "
+            "code is not run; replace it with call and lookup steps",
+        )
+        return None
+    if step.type == "lookup":
+        if not (step.index and step.match and step.lookupValue):
+            problems.add(where, f"lookup step {step.name!r} needs index, match and lookupValue")
+            return None
+        if step.index not in known:
+            problems.add(
+                (*where, "index"),
+                f"lookup step {step.name!r} indexes {step.index!r}, which is no earlier step "
+                f"(earlier: {', '.join(sorted(known)) or 'none'})",
+            )
+            return None
+        needs = frozenset(({step.index} | step_paths(step.lookupValue)) & known)
+        fields = tuple(str(f) for f in step.outputParameters)
+        return LookupStep(step.name, step.index, step.match, step.lookupValue, fields, needs)
+    operation = operations.get(step.call or "")
+    if operation is None:
+        problems.add(
+            (*where, "call"),
+            f"step {step.name!r}: {step.call!r} names no consumed operation "
+            f"(known: {', '.join(sorted(operations)) or 'none'})",
+        )
+        return None
+    for target in step.with_:
+        if operation.parameter(target) is None:
+            allowed = ", ".join(p.name for p in operation.parameters) or "none"
+            problems.add(
+                (*where, "with", target),
+                f"step {step.name!r}: {target!r} is not a parameter of {step.call} "
+                f"(its parameters: {allowed})",
+            )
+    calls = step_paths(step.with_) & known
+    return CallStep(step.name, operation, tuple(step.with_.items()), frozenset(calls))
+
+
+def resolve_plan(
+    node: Orchestration,
+    name: str,
+    where: Location,
+    prefixes: tuple[str, ...],
+    operations: dict[str, Operation],
+    problems: Problems,
+) -> FlowPlan:
+    """Check ``node``'s steps (each in order may use only earlier ones) and resolve them."""
+    if is_mock(node):
+        return FlowPlan(name, outputs=tuple(node.outputParameters), prefixes=prefixes, mock=True)
+    known: set[str] = set()
+    steps: list[CallStep | LookupStep] = []
+    for index, step in enumerate(node.steps):
+        s_where: Location = (*where, "steps", index)
+        if step.name in known:
+            problems.add((*s_where, "name"), f"step name {step.name!r} is used twice")
+        resolved = _step(step, s_where, known, operations, problems)
+        known.add(step.name)
+        if resolved is not None:
+            steps.append(resolved)
+    mappings = tuple((m.target, m.value) for m in node.mappings)
+    return FlowPlan(name, tuple(steps), mappings, tuple(node.outputParameters), prefixes)
