@@ -74,7 +74,7 @@ def mcp_token() -> str:
 def test_tutorial_case_answers_what_its_jq_rules_expect(
     case: Case, servers: Servers, mcp_token: str
 ) -> None:
-    data = run_case(case, servers[case.file], TODAY, mcp_token)
+    data = run_case(case, servers[case.file], REFERENCE, mcp_token)
     assert check(data, case.rules) == [], data
 
 
