@@ -127,3 +127,27 @@ def test_the_mcp_adapter_enforces_the_bearer_token_its_capability_declares(
         timeout=30,
     )
     assert response.status_code == 401
+
+
+def _beta5_rest(beta5_servers: Servers) -> str:
+    return beta5_servers["step-6-orchestration.yml"].urls[3107]
+
+
+def test_a_flow_calls_upstream_through_the_engine_cache_and_metrics(
+    beta5_servers: Servers,
+) -> None:
+    base = _beta5_rest(beta5_servers)
+    for _ in range(2):
+        answer = httpx.get(base + "/vessels/215987654/berth", timeout=30)
+        assert answer.status_code == 200, answer.text
+    metrics = httpx.get(base + "/metrics", timeout=30).text
+    # each step is an ordinary invocation: counted, cached (the second flow hit the cache)
+    assert 'iocgate_cache_total{operation="get-vessel",result="hit"}' in metrics
+    assert 'iocgate_cache_total{operation="list-berths",result="hit"}' in metrics
+    assert 'operation="vessel-at-berth"' in metrics  # and the flow itself
+
+
+def test_a_failing_step_is_named_in_the_answer(beta5_servers: Servers) -> None:
+    answer = httpx.get(_beta5_rest(beta5_servers) + "/vessels/000000000/berth", timeout=30)
+    assert answer.status_code >= 400
+    assert "step 'vessel' (harbour.get-vessel) answered HTTP" in answer.json()["error"]["message"]

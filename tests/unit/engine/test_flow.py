@@ -1,0 +1,151 @@
+"""Flow plans as the engine runs them: concurrency, lookups, mappings, mock mode, failures."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from iocgate.capability import Operation, load_capability_text, read_source
+from iocgate.capability.load import check_capability
+from iocgate.engine.flow import StepFailed, run_plan
+from iocgate.engine.result import Result
+from iocgate.errors import UpstreamUnavailableError
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # the engine runs on asyncio (uvicorn)
+
+
+CAPABILITY = """
+ikanos: "1.0.0-beta5"
+info: {display: Flow test}
+capability:
+  consumes:
+    - namespace: fleet
+      type: http
+      baseUri: "http://127.0.0.1:1/api"
+      resources:
+        ship: {path: "/ships/{{id}}", operations: {get-ship: {method: GET}}}
+        crew: {path: "/crew", operations: {list-crew: {method: GET}}}
+        ports: {path: "/ports", operations: {list-ports: {method: GET}}}
+  exposes:
+    - type: mcp
+      namespace: tools
+      tools:
+        ship-with-crew:
+          description: A ship, its crew and its home port
+          inputParameters:
+            id: {type: string, required: true, description: Ship id}
+          steps:
+            ship: {type: call, call: fleet.get-ship, with: {id: "SHIP-{{id}}"}}
+            crew: {type: call, call: fleet.list-crew}
+            ports: {type: call, call: fleet.list-ports}
+            members:
+              type: lookup
+              index: crew
+              match: crewId
+              lookupValue: "$.ship.crewIds"
+              outputParameters: [name]
+          mappings:
+            - {target: ship.id, value: "$.ship.id"}
+            - {target: crew, value: "$.members"}
+            - {target: ports, value: "$.ports.0"}
+        echo:
+          description: Mock
+          inputParameters:
+            word: {type: string, required: true, description: A word}
+          outputParameters:
+            said: {type: string, value: "you said {{word}}"}
+"""
+
+ANSWERS: dict[str, Any] = {
+    "get-ship": {"id": "SHIP-7", "crewIds": ["c2", "c9"]},
+    "list-crew": [{"crewId": "c1", "name": "Ada"}, {"crewId": "c2", "name": "Bo"},
+                  {"crewId": "c9", "name": "Cy", "secret": "x"}],
+    "list-ports": ["Oslo", "Bergen"],
+}  # fmt: skip
+
+
+def _tool(name: str) -> Any:
+    capability = load_capability_text(CAPABILITY)
+    assert capability.mcp is not None
+    return next(t for t in capability.mcp.tools if t.name == name)
+
+
+class Upstream:
+    """Stands in for `Engine.invoke`: answers by operation and records what ran concurrently."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.running = 0
+        self.most = 0
+        self.calls: list[tuple[str, dict[str, object]]] = []
+
+    async def __call__(self, operation: Operation, arguments: dict[str, object]) -> Result:
+        self.calls.append((operation.name, arguments))
+        self.running += 1
+        self.most = max(self.most, self.running)
+        await asyncio.sleep(0.02)
+        self.running -= 1
+        return Result(
+            status=self.status, content_type="application/json", operation=operation.name,
+            request_id="r", value=ANSWERS[operation.name],
+        )  # fmt: skip
+
+
+async def test_independent_steps_run_together_and_lookups_map_into_the_answer() -> None:
+    upstream = Upstream()
+    tool = _tool("ship-with-crew")
+    answer = await run_plan(tool.flow, {"id": "7"}, upstream)
+    assert upstream.most == 3  # ship, crew and ports do not depend on one another
+    assert ("get-ship", {"id": "SHIP-7"}) in upstream.calls  # a partial template rendered
+    assert answer == {
+        "ship": {"id": "SHIP-7"},
+        "crew": [{"name": "Bo"}, {"name": "Cy"}],
+        "ports": "Oslo",
+    }
+
+
+async def test_mock_mode_renders_values_over_the_inputs_and_calls_nothing() -> None:
+    upstream = Upstream()
+    assert await run_plan(_tool("echo").flow, {"word": "ahoy"}, upstream) == {
+        "said": "you said ahoy"
+    }
+    assert upstream.calls == []
+
+
+async def test_an_upstream_error_names_the_step() -> None:
+    with pytest.raises(StepFailed) as failed:
+        await run_plan(_tool("ship-with-crew").flow, {"id": "7"}, Upstream(status=404))
+    assert failed.value.step in {"ship", "crew", "ports"}
+    assert failed.value.result.status == 404
+
+
+async def test_an_engine_error_in_a_step_is_renamed_with_the_step() -> None:
+    async def unreachable(operation: Operation, arguments: dict[str, object]) -> Result:
+        raise UpstreamUnavailableError("cannot reach the upstream")
+
+    with pytest.raises(UpstreamUnavailableError, match=r"step '\w+' \(fleet\.[\w-]+\): cannot"):
+        await run_plan(_tool("ship-with-crew").flow, {"id": "7"}, unreachable)
+
+
+def test_a_script_step_is_a_start_up_error_naming_the_step_and_the_language() -> None:
+    text = CAPABILITY.replace(
+        "            ports: {type: call, call: fleet.list-ports}\n",
+        "            ports: {type: script, language: javascript, location: x, file: y.js}\n",
+    )
+    capability, errors = check_capability(read_source(text, "f.yaml"))
+    assert errors == [] and capability is not None
+    messages = [e.message for e in capability.unsupported]
+    assert any("script step 'ports' (javascript)" in m for m in messages), messages
+
+
+def test_a_lookup_of_a_later_step_is_refused_at_load() -> None:
+    text = CAPABILITY.replace("index: crew", "index: nowhere")
+    _, errors = check_capability(read_source(text, "f.yaml"))
+    assert any("indexes 'nowhere', which is no earlier step" in e.message for e in errors)
