@@ -149,3 +149,44 @@ def test_a_lookup_of_a_later_step_is_refused_at_load() -> None:
     text = CAPABILITY.replace("index: crew", "index: nowhere")
     _, errors = check_capability(read_source(text, "f.yaml"))
     assert any("indexes 'nowhere', which is no earlier step" in e.message for e in errors)
+
+
+AGGREGATE = """
+ikanos: "1.0.0-beta5"
+info: {display: Aggregate hints}
+capability:
+  aggregates:
+    - namespace: shared
+      flows:
+        greet:
+          description: A greeting
+          semantics: {safe: true, idempotent: true}
+          inputParameters: {name: {type: string, required: true, description: Who}}
+          outputParameters: {greeting: {type: string, value: "hi {{name}}"}}
+  exposes:
+    - type: mcp
+      namespace: tools
+      tools:
+        inherits: {ref: shared.greet}
+        overrides: {ref: shared.greet, hints: {idempotent: false, openWorld: false}}
+"""
+
+
+def test_a_ref_inherits_the_flow_and_its_semantics_as_hints_and_own_hints_win() -> None:
+    capability = load_capability_text(AGGREGATE)
+    assert capability.mcp is not None
+    inherits, overrides = capability.mcp.tools
+    assert inherits.description == "A greeting"
+    assert [p.name for p in inherits.parameters] == ["name"]
+    assert (inherits.hints.readOnly, inherits.hints.destructive) == (True, False)
+    assert inherits.hints.idempotent is True
+    assert overrides.hints.readOnly is True
+    assert (overrides.hints.idempotent, overrides.hints.openWorld) == (False, False)
+
+
+def test_a_ref_to_no_flow_names_the_known_ones() -> None:
+    _, errors = check_capability(
+        read_source(AGGREGATE.replace("ref: shared.greet}", "ref: shared.nope}", 1), "a.yaml")
+    )
+    assert any("'shared.nope' names no aggregate flow (known: shared.greet)" in e.message
+               for e in errors)  # fmt: skip
