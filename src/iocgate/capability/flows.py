@@ -18,7 +18,18 @@ if TYPE_CHECKING:
     from iocgate.capability.source import Location
     from iocgate.capability.spec import Operation, Problems
 
-__all__ = ["CallStep", "FlowPlan", "LookupStep", "is_mock", "resolve_plan", "step_paths"]
+__all__ = [
+    "MAX_FOR_EACH",
+    "CallStep",
+    "FlowPlan",
+    "LookupStep",
+    "is_mock",
+    "resolve_plan",
+    "step_paths",
+]
+
+#: the most items a `forEach` step calls its operation for (beyond it the flow fails, saying so)
+MAX_FOR_EACH = 25
 
 #: `$.step.field` / `$.step` references into earlier steps' outputs
 _STEP_PATH = re.compile(r"^\$\.([A-Za-z_][\w-]*)")
@@ -32,6 +43,11 @@ class CallStep:
     operation: Operation
     with_: tuple[tuple[str, Any], ...]
     needs: frozenset[str]
+    #: iocgate extensions (naftiko/ikanos #270): skip unless ``when`` is truthy; call once
+    #: per item of ``for_each``, the item named ``alias`` in ``with``
+    when: str | None = None
+    for_each: str | None = None
+    alias: str = "item"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +60,7 @@ class LookupStep:
     lookup_value: str
     fields: tuple[str, ...]
     needs: frozenset[str]
+    when: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +104,11 @@ def step_paths(value: object) -> set[str]:
     return found
 
 
+def _extension(step: Step, name: str) -> str | None:
+    value = (step.model_extra or {}).get(name)
+    return value if isinstance(value, str) and value else None
+
+
 def _step(
     step: Step,
     where: Location,
@@ -112,9 +134,10 @@ def _step(
                 f"(earlier: {', '.join(sorted(known)) or 'none'})",
             )
             return None
-        needs = frozenset(({step.index} | step_paths(step.lookupValue)) & known)
+        when = _extension(step, "when")
+        needs = frozenset(({step.index} | step_paths(step.lookupValue) | step_paths(when)) & known)
         fields = tuple(str(f) for f in step.outputParameters)
-        return LookupStep(step.name, step.index, step.match, step.lookupValue, fields, needs)
+        return LookupStep(step.name, step.index, step.match, step.lookupValue, fields, needs, when)
     operation = operations.get(step.call or "")
     if operation is None:
         problems.add(
@@ -131,8 +154,12 @@ def _step(
                 f"step {step.name!r}: {target!r} is not a parameter of {step.call} "
                 f"(its parameters: {allowed})",
             )
-    calls = step_paths(step.with_) & known
-    return CallStep(step.name, operation, tuple(step.with_.items()), frozenset(calls))
+    when, for_each = _extension(step, "when"), _extension(step, "forEach")
+    alias = _extension(step, "as") or "item"
+    calls = (step_paths(step.with_) | step_paths(when) | step_paths(for_each)) & known
+    return CallStep(
+        step.name, operation, tuple(step.with_.items()), frozenset(calls), when, for_each, alias
+    )
 
 
 def resolve_plan(

@@ -12,13 +12,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from iocgate.capability import Operation, OutputParameter
-from iocgate.capability.flows import CallStep, FlowPlan, LookupStep
+from iocgate.capability.flows import MAX_FOR_EACH, CallStep, FlowPlan, LookupStep
 from iocgate.engine.body_template import render_tree
 from iocgate.engine.mapping import apply_output_mapping
 from iocgate.engine.result import Result
-from iocgate.errors import IocgateError
+from iocgate.errors import InvalidArgumentError, IocgateError
 
 __all__ = ["StepFailed", "run_plan"]
+
+#: a `forEach` step's calls in flight at once (each still queues on the quota)
+FOR_EACH_CONCURRENCY = 4
 
 Invoke = Callable[[Operation, dict[str, object]], Awaitable[Result]]
 
@@ -102,6 +105,13 @@ def _set(target: dict[str, Any], dotted: str, value: Any) -> None:
     node[last] = value
 
 
+def _truthy(value: Any) -> bool:
+    """A ``when`` value: empty, null, false and "false" skip the step."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "0", "null")
+    return bool(value)
+
+
 def mock_output(plan: FlowPlan, inputs: Mapping[str, Any]) -> Any:
     """Mock mode: each output's ``value`` rendered over the inputs; one unnamed output is bare."""
     named = [p for p in plan.outputs if p.name]
@@ -122,30 +132,60 @@ class _Run:
     def variables(self) -> dict[str, Any]:
         return {**self.inputs, **self.outputs}
 
-    async def call(self, step: CallStep) -> None:
+    def wanted(self, step: CallStep | LookupStep) -> bool:
+        return step.when is None or _truthy(_value(step.when, self.outputs, self.variables()))
+
+    def arguments(self, step: CallStep, extra: Mapping[str, Any]) -> dict[str, object]:
+        variables = {**self.variables(), **extra}
         arguments: dict[str, object] = {}
         if step.with_:
             for target, raw in step.with_:
                 found, value = _argument(raw, self.plan.prefixes, self.inputs)
                 if not found:
-                    value = _value(raw, self.outputs, self.variables())
+                    value = _value(raw, self.outputs, variables)
                 if value is not None:
                     arguments[target] = value
         else:  # nothing mapped: inputs pass through by name, as for a single call
             for param in step.operation.parameters:
                 if param.value is None and self.inputs.get(param.name) is not None:
                     arguments[param.name] = self.inputs[param.name]
+        return arguments
+
+    async def call_once(self, step: CallStep, extra: Mapping[str, Any]) -> Any:
         try:
-            result = await self.invoke(step.operation, arguments)
+            result = await self.invoke(step.operation, self.arguments(step, extra))
         except IocgateError as exc:
             exc.message = f"step {step.name!r} ({step.operation.qualified_name}): {exc.message}"
             exc.args = (exc.message,)
             raise
         if result.is_error or not result.is_json:
             raise StepFailed(step.name, result)
-        self.outputs[step.name] = _augment(result.data, step.operation.output_parameters)
+        return _augment(result.data, step.operation.output_parameters)
+
+    async def call(self, step: CallStep) -> None:
+        if not self.wanted(step):
+            return
+        if step.for_each is None:
+            self.outputs[step.name] = await self.call_once(step, {})
+            return
+        items = _value(step.for_each, self.outputs, self.variables())
+        items = [] if items is None else items if isinstance(items, list) else [items]
+        if len(items) > MAX_FOR_EACH:
+            raise InvalidArgumentError(
+                f"step {step.name!r}: forEach over {len(items)} items; at most {MAX_FOR_EACH} "
+                "calls are made for one step"
+            )
+        gate = asyncio.Semaphore(FOR_EACH_CONCURRENCY)
+
+        async def one(item: Any) -> Any:
+            async with gate:
+                return await self.call_once(step, {step.alias: item})
+
+        self.outputs[step.name] = list(await asyncio.gather(*(one(i) for i in items)))
 
     async def lookup(self, step: LookupStep) -> None:
+        if not self.wanted(step):
+            return
         is_path, wanted = _path(self.outputs, step.lookup_value)
         if not is_path:
             wanted = render_tree(step.lookup_value, self.variables())

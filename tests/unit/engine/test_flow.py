@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from iocgate.capability import Operation, load_capability_text, read_source
+from iocgate.capability.flows import MAX_FOR_EACH
 from iocgate.capability.load import check_capability
 from iocgate.engine.flow import StepFailed, run_plan
 from iocgate.engine.result import Result
-from iocgate.errors import UpstreamUnavailableError
+from iocgate.errors import InvalidArgumentError, UpstreamUnavailableError
 
 pytestmark = pytest.mark.anyio
 
@@ -190,3 +191,58 @@ def test_a_ref_to_no_flow_names_the_known_ones() -> None:
     )
     assert any("'shared.nope' names no aggregate flow (known: shared.greet)" in e.message
                for e in errors)  # fmt: skip
+
+
+EXTENSIONS = CAPABILITY.replace(
+    """        echo:
+""",
+    """        each-crew-ship:
+          description: forEach and when (iocgate extensions)
+          inputParameters:
+            id: {type: string, required: true, description: Ship id}
+            withPorts: {type: boolean, required: false, description: Also list ports}
+          steps:
+            ship: {type: call, call: fleet.get-ship, with: {id: "{{id}}"}}
+            each:
+              type: call
+              call: fleet.get-ship
+              forEach: "$.ship.crewIds"
+              as: crewId
+              with: {id: "of-{{crewId}}"}
+            ports: {type: call, call: fleet.list-ports, when: "{{withPorts}}"}
+          mappings:
+            - {target: each, value: "$.each"}
+            - {target: ports, value: "$.ports"}
+        echo:
+""",
+)
+
+
+def _extension_tool() -> Any:
+    capability = load_capability_text(EXTENSIONS)
+    assert capability.mcp is not None
+    return next(t for t in capability.mcp.tools if t.name == "each-crew-ship")
+
+
+async def test_for_each_calls_once_per_item_and_when_skips_a_step() -> None:
+    upstream = Upstream()
+    answer = await run_plan(_extension_tool().flow, {"id": "7", "withPorts": False}, upstream)
+    assert [args for name, args in upstream.calls if name == "get-ship"] == [
+        {"id": "7"}, {"id": "of-c2"}, {"id": "of-c9"},
+    ]  # fmt: skip
+    assert answer == {"each": [ANSWERS["get-ship"]] * 2, "ports": None}
+    assert all(name != "list-ports" for name, _ in upstream.calls)
+    with_ports = await run_plan(_extension_tool().flow, {"id": "7", "withPorts": True}, upstream)
+    assert with_ports["ports"] == ["Oslo", "Bergen"]
+
+
+async def test_for_each_is_bounded() -> None:
+    upstream = Upstream()
+    many = dict(ANSWERS["get-ship"], crewIds=[f"c{i}" for i in range(MAX_FOR_EACH + 1)])
+    ANSWERS["get-ship"], saved = many, ANSWERS["get-ship"]
+    try:
+        with pytest.raises(InvalidArgumentError, match=f"at most {MAX_FOR_EACH} calls"):
+            await run_plan(_extension_tool().flow, {"id": "7"}, upstream)
+    finally:
+        ANSWERS["get-ship"] = saved
+    assert len(upstream.calls) == 1  # only the step that read the list
