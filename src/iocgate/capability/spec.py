@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from iocgate.capability.dialect import Origin
-from iocgate.capability.flows import FlowPlan, is_mock, resolve_plan
+from iocgate.capability.flows import CallStep, FlowPlan, is_mock, resolve_plan
 from iocgate.capability.model import (
     AggregateFlow,
     Authentication,
@@ -526,6 +526,10 @@ def _exposure(
         for p in (_parameter(param, tool=tool) for param in inputs)
     )
     references = {p.name: Reference(p.name) for p in params}
+    if tool and any(
+        isinstance(step, CallStep) and step.operation.method != "GET" for step in plan.steps
+    ):
+        method = "POST"  # a tool's default hints then say it writes, as its steps do
     operation = _stand_in(namespace, name, method, params, description)
     return Exposure(operation, references, params, hints, outputs, description, plan)
 

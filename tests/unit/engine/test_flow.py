@@ -246,3 +246,15 @@ async def test_for_each_is_bounded() -> None:
     finally:
         ANSWERS["get-ship"] = saved
     assert len(upstream.calls) == 1  # only the step that read the list
+
+
+def test_a_tool_whose_steps_write_is_not_hinted_read_only() -> None:
+    text = CAPABILITY.replace(
+        'ports: {path: "/ports", operations: {list-ports: {method: GET}}}',
+        'ports: {path: "/ports", operations: {list-ports: {method: POST}}}',
+    )
+    capability = load_capability_text(text)
+    assert capability.mcp is not None
+    tools = {t.name: t for t in capability.mcp.tools}
+    assert tools["ship-with-crew"].hints.readOnly is False
+    assert tools["echo"].hints.readOnly is True
