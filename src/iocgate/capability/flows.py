@@ -23,7 +23,9 @@ __all__ = [
     "CallStep",
     "FlowPlan",
     "LookupStep",
+    "Pagination",
     "is_mock",
+    "read_pagination",
     "resolve_plan",
     "step_paths",
 ]
@@ -33,6 +35,40 @@ MAX_FOR_EACH = 25
 
 #: `$.step.field` / `$.step` references into earlier steps' outputs
 _STEP_PATH = re.compile(r"^\$\.([A-Za-z_][\w-]*)")
+
+
+#: the most pages a paginated step reads
+MAX_PAGES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """Cursor pagination of a consumed operation (iocgate extension, naftiko/ikanos #484).
+
+    A step calling the operation reads page after page: ``items`` of each answer gathered,
+    ``next_cursor`` of each answer passed back as the ``cursor_parameter`` argument, until no
+    cursor comes back or ``max_pages`` pages were read.
+    """
+
+    cursor_parameter: str
+    next_cursor: str
+    items: str
+    max_pages: int = 5
+
+
+def read_pagination(raw: object, parameters: set[str]) -> Pagination | str:
+    """A consumed operation's ``pagination`` block, or what is wrong with it."""
+    if not isinstance(raw, dict) or raw.get("type", "cursor") != "cursor":
+        return "`pagination` must be {type: cursor, cursorParameter, nextCursor, items, maxPages}"
+    cursor, next_cursor, items = (raw.get(k) for k in ("cursorParameter", "nextCursor", "items"))
+    if not (isinstance(cursor, str) and isinstance(next_cursor, str) and isinstance(items, str)):
+        return "`pagination` needs cursorParameter, nextCursor and items (JSON paths `$.x.y`)"
+    if cursor not in parameters:
+        return f"`pagination.cursorParameter` {cursor!r} is not a parameter of the operation"
+    pages = raw.get("maxPages", 5)
+    if not isinstance(pages, int) or not 1 <= pages <= MAX_PAGES:
+        return f"`pagination.maxPages` must be an integer from 1 to {MAX_PAGES}"
+    return Pagination(cursor, next_cursor, items, pages)
 
 
 @dataclass(frozen=True, slots=True)

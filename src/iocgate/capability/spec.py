@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from iocgate.capability.dialect import Origin
-from iocgate.capability.flows import CallStep, FlowPlan, is_mock, resolve_plan
+from iocgate.capability.flows import (
+    CallStep,
+    FlowPlan,
+    Pagination,
+    is_mock,
+    read_pagination,
+    resolve_plan,
+)
 from iocgate.capability.model import (
     AggregateFlow,
     Authentication,
@@ -93,6 +100,8 @@ class Operation:
     authentication: Authentication | None
     description: str = ""
     body_template: RequestBody | None = None
+    #: read page after page when a flow step calls it (an iocgate extension)
+    pagination: Pagination | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -302,7 +311,15 @@ def _operations(
                         f"{resource.path!r}",
                     )
             _consumed_not_yet(op, params, where, problems)
-            operations.append(_operation(consumes, resource.path, op, tuple(params)))
+            pagination, extra = None, op.model_extra or {}
+            if extra.get("pagination") is not None:
+                read = read_pagination(extra["pagination"], names)
+                if isinstance(read, str):
+                    problems.add((*where, "pagination"), read)
+                else:
+                    pagination = read
+            operation = _operation(consumes, resource.path, op, tuple(params))
+            operations.append(replace(operation, pagination=pagination))
     return operations
 
 

@@ -151,16 +151,33 @@ class _Run:
                     arguments[param.name] = self.inputs[param.name]
         return arguments
 
-    async def call_once(self, step: CallStep, extra: Mapping[str, Any]) -> Any:
+    async def fetch(self, step: CallStep, arguments: dict[str, object]) -> Any:
+        """One call of the step's operation; its JSON answer, or the failure naming the step."""
         try:
-            result = await self.invoke(step.operation, self.arguments(step, extra))
+            result = await self.invoke(step.operation, arguments)
         except IocgateError as exc:
             exc.message = f"step {step.name!r} ({step.operation.qualified_name}): {exc.message}"
             exc.args = (exc.message,)
             raise
         if result.is_error or not result.is_json:
             raise StepFailed(step.name, result)
-        return _augment(result.data, step.operation.output_parameters)
+        return result.data
+
+    async def call_once(self, step: CallStep, extra: Mapping[str, Any]) -> Any:
+        arguments = self.arguments(step, extra)
+        pagination = step.operation.pagination
+        if pagination is None:
+            return _augment(await self.fetch(step, arguments), step.operation.output_parameters)
+        gathered: list[Any] = []
+        for _ in range(pagination.max_pages):  # bounded: a cursor that never ends stops here
+            page = await self.fetch(step, arguments)
+            items = _path(page, pagination.items)[1]
+            gathered.extend(items if isinstance(items, list) else [] if items is None else [items])
+            cursor = _path(page, pagination.next_cursor)[1]
+            if cursor in (None, ""):
+                break
+            arguments = arguments | {pagination.cursor_parameter: cursor}
+        return _augment(gathered, step.operation.output_parameters)
 
     async def call(self, step: CallStep) -> None:
         if not self.wanted(step):

@@ -258,3 +258,71 @@ def test_a_tool_whose_steps_write_is_not_hinted_read_only() -> None:
     tools = {t.name: t for t in capability.mcp.tools}
     assert tools["ship-with-crew"].hints.readOnly is False
     assert tools["echo"].hints.readOnly is True
+
+
+PAGED = """
+ikanos: "1.0.0-beta5"
+info: {display: Pages}
+capability:
+  consumes:
+    - namespace: log
+      type: http
+      baseUri: "http://127.0.0.1:1/api"
+      resources:
+        events:
+          path: "/events"
+          operations:
+            list-events:
+              method: GET
+              inputParameters: {cursor: {in: query}, limit: {in: query}}
+              pagination: {type: cursor, cursorParameter: cursor, nextCursor: "$.meta.cursor",
+                           items: "$.data", maxPages: MAX}
+  exposes:
+    - type: mcp
+      namespace: tools
+      tools:
+        all-events:
+          description: Every page of events
+          steps:
+            events: {type: call, call: log.list-events, with: {limit: 2}}
+"""
+
+
+class Pages:
+    """Three pages of two events, chained by cursors, as a cursor-paginated API answers."""
+
+    def __init__(self) -> None:
+        self.cursors: list[object] = []
+
+    async def __call__(self, operation: Operation, arguments: dict[str, object]) -> Result:
+        cursor = arguments.get("cursor")
+        self.cursors.append(cursor)
+        page = {None: 0, "p2": 1, "p3": 2}[cursor]  # type: ignore[index]
+        body = {"data": [f"e{2 * page + 1}", f"e{2 * page + 2}"],
+                "meta": {"cursor": ["p2", "p3", None][page]}}  # fmt: skip
+        return Result(status=200, content_type="application/json", operation=operation.name,
+                      request_id="r", value=body)  # fmt: skip
+
+
+def _paged(max_pages: int) -> Any:
+    capability = load_capability_text(PAGED.replace("MAX", str(max_pages)))
+    assert capability.mcp is not None
+    return capability.mcp.tools[0].flow
+
+
+async def test_a_cursor_paginated_step_gathers_every_page_until_no_cursor() -> None:
+    pages = Pages()
+    assert await run_plan(_paged(5), {}, pages) == ["e1", "e2", "e3", "e4", "e5", "e6"]
+    assert pages.cursors == [None, "p2", "p3"]
+
+
+async def test_pagination_stops_at_max_pages() -> None:
+    pages = Pages()
+    assert await run_plan(_paged(2), {}, pages) == ["e1", "e2", "e3", "e4"]
+    assert len(pages.cursors) == 2
+
+
+def test_a_pagination_without_a_known_cursor_parameter_is_refused() -> None:
+    text = PAGED.replace("MAX", "3").replace("cursorParameter: cursor", "cursorParameter: page")
+    _, errors = check_capability(read_source(text, "p.yaml"))
+    assert any("'page' is not a parameter of the operation" in e.message for e in errors)
