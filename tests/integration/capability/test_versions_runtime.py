@@ -78,8 +78,9 @@ def test_serve_refuses_constructs_it_does_not_run_naming_file_and_line(tmp_path:
     path = VERSIONS / "orchestrated-beta5.yaml"
     run = serve_once(path, tmp_path)
     assert run.returncode == 1
-    line = path.read_text().splitlines().index("        steps:") + 1
-    assert f"{path}:{line}: capability.exposes[0].tools.ship-summary.steps" in run.stderr
+    # steps run now (docs/orchestration.md); the skill adapter is still refused
+    line = path.read_text().splitlines().index("  - type: skill") + 1
+    assert f"{path}:{line}: capability.exposes[1].type: the skill adapter" in run.stderr
     assert "not supported" in run.stderr
 
 
