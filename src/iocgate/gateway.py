@@ -258,6 +258,16 @@ def _make_quota(settings: Settings, *, shared: bool = False) -> Any:
 def load_capabilities(settings: Settings) -> list[Capability]:
     """The capabilities to serve, checked against each other (a conflict is an error)."""
     capabilities = [load_capability(path) for path in capability_paths(settings)]
+    for capability in capabilities:
+        if capability.unsupported:  # valid spec that is not run yet: refuse, never drop it
+            first, more = capability.unsupported[0], len(capability.unsupported) - 1
+            raise CapabilityError(
+                first.detail
+                + (f" (and {more} more; `iocgate validate` lists them)" if more else ""),
+                file=first.file,
+                line=first.line,
+                field=first.field,
+            )
     conflicts = find_conflicts(capabilities)
     if conflicts:
         raise conflicts[0]

@@ -318,9 +318,12 @@ def main(argv: list[str] | None = None) -> int:
         env["XDG_CACHE_HOME"] = tmp
         with mock_process(env, *args.openapi) as services:
             origin = next(iter(services.values())).split("/rest/")[0]
-            directory = prepare_tutorial(
-                args.tutorial, Path(tmp) / "tutorial", dict.fromkeys(args.upstream, origin)
-            )
+            # The files listen on 0.0.0.0 for Docker; by hand, loopback is enough (and safe).
+            replacements = dict.fromkeys(args.upstream, origin) | {
+                'address: "0.0.0.0"': 'address: "127.0.0.1"',
+                "address: 0.0.0.0": "address: 127.0.0.1",
+            }
+            directory = prepare_tutorial(args.tutorial, Path(tmp) / "tutorial", replacements)
             secrets = directory / "shared" / "secrets.yaml"
             token = str(yaml.safe_load(secrets.read_text()).get("mcp-server-token", ""))
             mcp = REFERENCE if args.mcp == "reference" else TODAY

@@ -1,10 +1,14 @@
-"""The capability: a Naftiko YAML file as typed, checked models. No I/O but the file and env."""
+"""The capability: a Naftiko/Ikanos file of any spec version as typed, checked models.
+
+No I/O but the file (and the files it imports) and the environment.
+"""
 
 from iocgate.capability.binds import BindValues, resolve_binds
+from iocgate.capability.dialect import SUPPORTED_VERSIONS
 from iocgate.capability.family import find_conflicts
 from iocgate.capability.lint import Warning_, lint_capability
 from iocgate.capability.load import check_capability, load_capability, load_capability_text
-from iocgate.capability.model import CapabilityDocument, Hints, OutputParameter
+from iocgate.capability.model import CapabilityDocument, Hints, OutputParameter, RequestBody
 from iocgate.capability.source import Source, read_file, read_source
 from iocgate.capability.spec import (
     Capability,
@@ -19,6 +23,7 @@ from iocgate.capability.spec import (
 from iocgate.capability.templates import encode_path_segment, render_path, render_text
 
 __all__ = [
+    "SUPPORTED_VERSIONS",
     "BindValues",
     "Capability",
     "CapabilityDocument",
@@ -28,6 +33,7 @@ __all__ = [
     "Operation",
     "OutputParameter",
     "Parameter",
+    "RequestBody",
     "RestAdapter",
     "RestRoute",
     "Source",

@@ -1,4 +1,4 @@
-"""Loading a capability file into a checked `Capability`; every error names file, line, field."""
+"""Loading a capability file of any spec version into a checked `Capability`."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from iocgate.capability.dialect import SUPPORTED_VERSIONS, detect_dialect, normalize
+from iocgate.capability.imports import resolve_imports
 from iocgate.capability.model import CapabilityDocument
 from iocgate.capability.source import Location, Source, json_path, read_file, read_source
 from iocgate.capability.spec import Capability, Problems, resolve
 from iocgate.errors import CapabilityError
 
-__all__ = ["check_capability", "load_capability", "load_capability_text"]
-
-SUPPORTED_VERSIONS = ("1.0.0-alpha1", "1.0.0-alpha2")
+__all__ = [
+    "SUPPORTED_VERSIONS",
+    "check_capability",
+    "load_capability",
+    "load_capability_text",
+]
 
 
 def _error(source: Source, location: Location, message: str) -> CapabilityError:
@@ -26,56 +31,75 @@ def _error(source: Source, location: Location, message: str) -> CapabilityError:
     )
 
 
-def _pydantic_errors(source: Source, exc: ValidationError) -> list[CapabilityError]:
-    errors: list[CapabilityError] = []
+ALIASES = {"with_": "with", "in_": "in", "from_": "from"}
+UNION_TAGS = frozenset({"rest", "mcp", "skill", "control"})
+
+
+def _pydantic_problems(exc: ValidationError) -> list[tuple[Location, str]]:
+    problems: list[tuple[Location, str]] = []
     for item in exc.errors():
         # Pydantic adds the union member's tag (e.g. 'rest') to the location: drop it.
         location = tuple(
-            part for part in item["loc"] if not (isinstance(part, str) and part in ("rest", "mcp"))
+            ALIASES.get(part, part) if isinstance(part, str) else part
+            for part in item["loc"]
+            if not (isinstance(part, str) and part in UNION_TAGS)
         )
         kind = item["type"]
         if kind == "missing":
-            message = "required field is missing"
+            message = (
+                f"required field is missing: add `{location[-1]}:`"
+                if location
+                else ("required field is missing")
+            )
         elif kind == "union_tag_invalid":
-            message = "type must be 'rest' or 'mcp'"
+            message = "type must be one of 'rest', 'mcp', 'skill', 'control'"
         else:
             message = item["msg"]
             if "input" in item and kind.startswith(("literal", "greater", "less", "int")):
                 message += f" (got {item['input']!r})"
-        if location and location[-1] == "with_":
-            location = (*location[:-1], "with")
-        if location and location[-1] == "in_":
-            location = (*location[:-1], "in")
-        errors.append(_error(source, location, message))
-    return errors
+        problems.append((location, message))
+    return problems
 
 
 def check_capability(
     source: Source, path: Path | None = None
 ) -> tuple[Capability | None, list[CapabilityError]]:
-    """Check a parsed file; returns the capability (when usable) and every error found."""
+    """Check a parsed file of any supported version; the capability (when usable) and errors.
+
+    The version's shapes are read into the internal model first (`dialect.py`), imports are
+    resolved (`imports.py`); every error names the file, line and JSON path as written.
+    """
     data = source.data
     if not isinstance(data, dict):
         return None, [_error(source, (), "a capability file must be a YAML mapping")]
-    version = data.get("naftiko")
-    if version is not None and str(version) not in SUPPORTED_VERSIONS:
-        return None, [
-            _error(
-                source,
-                ("naftiko",),
-                f"unsupported spec version {version!r} "
-                f"(supported: {', '.join(SUPPORTED_VERSIONS)})",
-            )
-        ]
+    dialect, problem = detect_dialect(data)
+    if dialect is None:
+        assert problem is not None
+        return None, [_error(source, *problem)]
+    normalized = normalize(source, dialect)
+    origin = normalized.origin
+
+    def error(internal: Location, message: str) -> CapabilityError:
+        where, written = origin.find(internal, source)
+        return _error(where, written, message)
+
+    errors = [_error(where, loc, message) for where, loc, message in normalized.problems]
+    errors += [
+        _error(where, loc, message)
+        for where, loc, message in resolve_imports(normalized, path, source)
+    ]
     try:
-        document = CapabilityDocument.model_validate(data)
+        document = CapabilityDocument.model_validate(normalized.data)
     except ValidationError as exc:
-        return None, _pydantic_errors(source, exc)
+        return None, errors + [error(loc, message) for loc, message in _pydantic_problems(exc)]
     problems = Problems()
     operations, rest, mcp = resolve(document, problems)
-    if not document.capability.exposes:
-        problems.add(("capability",), "the capability exposes nothing: add a rest or mcp adapter")
-    errors = [_error(source, location, message) for location, message in problems.errors]
+    body = document.capability
+    if not (body.exposes or body.consumes or body.aggregates or document.binds or body.binds):
+        problems.add(("capability",), "the capability declares nothing: add consumes and exposes")
+    elif not body.exposes and "capability" in data:
+        problems.not_yet(("capability",), "a capability that exposes nothing")
+    errors += [error(location, message) for location, message in problems.errors]
     capability = Capability(
         source=source,
         document=document,
@@ -84,6 +108,8 @@ def check_capability(
         mcp=mcp,
         path=path,
         binds=tuple(document.binds) + tuple(document.capability.binds),
+        unsupported=tuple(error(loc, message) for loc, message in problems.unsupported),
+        origin=origin,
     )
     return capability, errors
 

@@ -7,11 +7,21 @@ defining the exposed parameters, and ``{type: object, mapping: $.}`` meaning the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from iocgate.capability.dialect import Origin
+from iocgate.capability.flows import (
+    CallStep,
+    FlowPlan,
+    Pagination,
+    is_mock,
+    read_pagination,
+    resolve_plan,
+)
 from iocgate.capability.model import (
+    AggregateFlow,
     Authentication,
     Binding,
     CapabilityDocument,
@@ -21,11 +31,14 @@ from iocgate.capability.model import (
     ExposesRest,
     Hints,
     InputParameter,
+    Orchestration,
     OutputParameter,
+    RequestBody,
 )
 from iocgate.capability.refs import Reference, parse_reference
 from iocgate.capability.source import Location, Source
-from iocgate.capability.templates import normalize_path, placeholders
+from iocgate.capability.templates import mustache_names, normalize_path, placeholders
+from iocgate.errors import CapabilityError
 
 __all__ = [
     "Capability",
@@ -34,9 +47,30 @@ __all__ = [
     "Parameter",
     "RestRoute",
     "ToolSpec",
+    "body_placeholders",
 ]
 
 JSON_TYPES = {"string", "integer", "number", "boolean", "object", "array"}
+#: The location of a parameter that only feeds the operation's `body` template.
+TEMPLATE = "template"
+
+
+def body_placeholders(body: RequestBody | None) -> list[str]:
+    """The ``{{name}}`` placeholders of a body template, in order, without duplicates."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            found.extend(n for n in mustache_names(node) if n not in found)
+        elif isinstance(node, dict):
+            for item in node.values():
+                walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(body.data if body is not None else None)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +99,12 @@ class Operation:
     output_parameters: tuple[OutputParameter, ...]
     authentication: Authentication | None
     description: str = ""
-    body_template: Any = None
+    body_template: RequestBody | None = None
     output_schema: str | None = None  # outputSchema: a schema file or a selector, by format
     output_media_type: str | None = None  # outputMediaType: the media type answers are given
     max_binary_size: str | None = None  # maxBinarySize, e.g. "5MiB" (binary content)
+    #: read page after page when a flow step calls it (an iocgate extension)
+    pagination: Pagination | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -88,6 +124,8 @@ class ExposedCall:
     hints: Hints
     output_parameters: tuple[OutputParameter, ...]
     description: str
+    #: steps or mock outputs to run instead of ``operation`` (then a stand-in naming the tool)
+    flow: FlowPlan | None = None
 
     @property
     def is_read_only(self) -> bool:
@@ -127,6 +165,8 @@ class RestAdapter:
     port: int
     address: str | None
     routes: tuple[RestRoute, ...]
+    #: inbound authentication the capability declares (bearer: its token, binds unrendered)
+    authentication: Authentication | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +176,7 @@ class McpAdapter:
     address: str | None
     transport: str
     tools: tuple[ToolSpec, ...]
+    authentication: Authentication | None = None
 
 
 @dataclass(frozen=True)
@@ -149,10 +190,14 @@ class Capability:
     mcp: McpAdapter | None
     path: Path | None = None
     binds: tuple[Binding, ...] = field(default_factory=tuple)
+    #: constructs the file declares that the runtime does not run yet: `serve` refuses them
+    unsupported: tuple[CapabilityError, ...] = ()
+    #: where each node of ``document`` was written (file, JSON path), for messages
+    origin: Origin | None = None
 
     @property
     def label(self) -> str:
-        return self.document.info.label
+        return self.document.info.display
 
     @property
     def name(self) -> str:
@@ -168,17 +213,28 @@ class Capability:
 
 @dataclass
 class Problems:
-    """Errors found while resolving; each names a location in the file."""
+    """Errors found while resolving, and constructs not run yet; each names a location."""
 
     errors: list[tuple[Location, str]] = field(default_factory=list)
+    unsupported: list[tuple[Location, str]] = field(default_factory=list)
 
     def add(self, location: Location, message: str) -> None:
         self.errors.append((location, message))
 
+    def not_yet(self, location: Location, construct: str) -> None:
+        """``construct`` is valid spec that iocgate does not run yet (a start-up error)."""
+        self.unsupported.append(
+            (location, f"{construct} is not supported by this version of iocgate yet")
+        )
 
-def _parameter(param: InputParameter) -> Parameter:
-    kind = (param.type or "string").lower()
-    required = param.required if param.required is not None else param.in_ == "path"
+
+def _parameter(
+    param: InputParameter, inferred: str | None = None, *, tool: bool = False
+) -> Parameter:
+    kind = (param.type or inferred or "string").lower()
+    # The spec's default: an MCP tool's input is required unless it says `required: false`.
+    default = True if tool else param.in_ == "path"
+    required = param.required if param.required is not None else default
     return Parameter(
         name=param.name,
         location=param.in_,
@@ -189,19 +245,67 @@ def _parameter(param: InputParameter) -> Parameter:
     )
 
 
-def _operations(consumes: ConsumesHttp, index: int, problems: Problems) -> list[Operation]:
+#: (qualified operation, parameter) -> the type an exposed side declares for it
+Inferred = dict[tuple[str, str], str]
+
+
+def _exposed_types(document: CapabilityDocument) -> Inferred:
+    """Types the exposed side declares for the consumed parameters it maps to.
+
+    From alpha3 on a consumed parameter carries only ``in`` and ``value``: its type is the one
+    of the exposed parameter that feeds it (a REST query ``limit: integer`` stays an integer).
+    """
+    inferred: Inferred = {}
+    for adapter in document.capability.exposes:
+        calls: list[Orchestration] = []
+        if isinstance(adapter, ExposesRest):
+            calls = [op for resource in adapter.resources for op in resource.operations]
+            declared_extra = {
+                id(op): resource.inputParameters
+                for resource in adapter.resources
+                for op in resource.operations
+            }
+        elif isinstance(adapter, ExposesMcp):
+            calls, declared_extra = list(adapter.tools), {}
+        for node in calls:
+            if not node.call:
+                continue
+            declared = {
+                p.name: p.type
+                for p in (*declared_extra.get(id(node), []), *node.inputParameters)
+                if p.type
+            }
+            mapping = {t: parse_reference(v, (adapter.namespace, "rest", "tools")).name
+                       for t, v in node.with_.items()} or {n: n for n in declared}  # fmt: skip
+            for target, source in mapping.items():
+                if source is not None and source in declared:
+                    inferred.setdefault((node.call, target), str(declared[source]))
+    return inferred
+
+
+def _operations(
+    consumes: ConsumesHttp, index: int, problems: Problems, inferred: Inferred
+) -> list[Operation]:
     operations: list[Operation] = []
     for r_index, resource in enumerate(consumes.resources):
         for o_index, op in enumerate(resource.operations):
             where: Location = (
                 "capability", "consumes", index, "resources", r_index, "operations", o_index,
             )  # fmt: skip
-            params = [_parameter(p) for p in (*consumes.inputParameters, *resource.inputParameters)]
-            params += [_parameter(p) for p in op.inputParameters]
+            qualified = f"{consumes.namespace}.{op.name}"
+            params = [
+                _parameter(p, inferred.get((qualified, p.name)))
+                for p in (*consumes.inputParameters, *resource.inputParameters, *op.inputParameters)
+            ]
             names = {p.name for p in params}
             for name in placeholders(resource.path):
                 if name not in names:  # a path placeholder is an implicit required parameter
                     params.append(Parameter(name=name, location="path", required=True))
+                    names.add(name)
+            for name in body_placeholders(op.body):
+                if name not in names:  # a body placeholder is an argument of the template only
+                    params.append(Parameter(name=name, location=TEMPLATE, type="any"))
+                    names.add(name)
             for p_index, param in enumerate(op.inputParameters):
                 if param.in_ == "path" and param.name not in placeholders(resource.path):
                     problems.add(
@@ -209,8 +313,38 @@ def _operations(consumes: ConsumesHttp, index: int, problems: Problems) -> list[
                         f"path parameter {param.name!r} does not appear in the resource path "
                         f"{resource.path!r}",
                     )
-            operations.append(_operation(consumes, resource.path, op, tuple(params)))
+            _consumed_not_yet(op, params, where, problems)
+            pagination, extra = None, op.model_extra or {}
+            if extra.get("pagination") is not None:
+                read = read_pagination(extra["pagination"], names)
+                if isinstance(read, str):
+                    problems.add((*where, "pagination"), read)
+                else:
+                    pagination = read
+            operation = _operation(consumes, resource.path, op, tuple(params))
+            operations.append(replace(operation, pagination=pagination))
     return operations
+
+
+#: `outputRawFormat` values the engine reads (any non-JSON content type streams as bytes).
+RUNNABLE_FORMATS = frozenset({"json", "binary"})
+#: `body` types the engine renders.
+RUNNABLE_BODIES = frozenset({"json", "text", "xml", "sparql", "formUrlEncoded", "raw"})
+
+
+def _consumed_not_yet(
+    op: ConsumedOperation, params: list[Parameter], where: Location, problems: Problems
+) -> None:
+    if op.outputRawFormat not in RUNNABLE_FORMATS:
+        problems.not_yet((*where, "outputRawFormat"), f"outputRawFormat {op.outputRawFormat!r}")
+    if op.body is not None and op.body.type not in RUNNABLE_BODIES:
+        problems.not_yet((*where, "body"), f"a {op.body.type} request body")
+    for name in ("outputSchema", "maxBinarySize", "outputMediaType"):
+        if getattr(op, name) is not None:
+            problems.not_yet((*where, name), f"`{name}`")
+    for index, param in enumerate(op.inputParameters):
+        if param.in_ == "environment":
+            problems.not_yet((*where, "inputParameters", index, "in"), "`in: environment`")
 
 
 def _operation(
@@ -226,7 +360,7 @@ def _operation(
         output_format=op.outputRawFormat,
         output_parameters=tuple(op.outputParameters),
         authentication=consumes.authentication,
-        description=op.description or op.label or "",
+        description=op.description or op.display or "",
         body_template=op.body,
         output_schema=op.outputSchema,
         output_media_type=op.outputMediaType,
@@ -256,6 +390,8 @@ def _resolve_call(
     operations: dict[str, Operation],
     where: Location,
     problems: Problems,
+    *,
+    tool: bool = False,
 ) -> tuple[Operation, dict[str, Reference], tuple[Parameter, ...]] | None:
     if not call:
         problems.add((*where, "call"), "no `call`: name the consumed operation as namespace.name")
@@ -277,7 +413,7 @@ def _resolve_call(
         references[target] = parse_reference(raw, prefixes)
     if not with_map:  # nothing mapped: the consumed parameters pass through by name
         references = {p.name: Reference(p.name) for p in operation.parameters if p.value is None}
-    declared_by_name = {p.name: _parameter(p) for p in declared}
+    declared_by_name = {p.name: _parameter(p, tool=tool) for p in declared}
     inbound: dict[str, Parameter] = {}
     for target, reference in references.items():
         if reference.name is None:
@@ -291,11 +427,12 @@ def _resolve_call(
         if reference.name in path_names:
             location = "path"
         else:
-            location = "query" if consumed.location == "path" else consumed.location
+            inbound_locations = {"path": "query", TEMPLATE: "body"}
+            location = inbound_locations.get(consumed.location, consumed.location)
         inbound[reference.name] = Parameter(
             name=reference.name,
             location=location,
-            type=consumed.type,
+            type=consumed.type if consumed.type in JSON_TYPES else "string",
             required=consumed.required or location == "path",
             description=consumed.description,
         )
@@ -310,53 +447,185 @@ def _resolve_call(
     return operation, references, tuple(inbound.values())
 
 
+#: aggregate flows by ``<namespace>.<flow>``: the aggregate's namespace, the flow, its plan
+Flows = dict[str, tuple[str, AggregateFlow, FlowPlan | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """What an exposed node resolves to: one call (``flow`` None) or a plan to run."""
+
+    operation: Operation
+    references: dict[str, Reference]
+    parameters: tuple[Parameter, ...]
+    hints: Hints | None
+    outputs: tuple[OutputParameter, ...]
+    description: str
+    flow: FlowPlan | None
+
+
+def _semantics_hints(flow: AggregateFlow, own: Hints | None) -> Hints | None:
+    """A flow's ``semantics`` as MCP hints (safe -> readOnly, idempotent); the node's own win."""
+    derived: dict[str, Any] = {}
+    if flow.semantics is not None:
+        if flow.semantics.safe is not None:
+            derived["readOnly"] = flow.semantics.safe
+            if flow.semantics.safe:
+                derived["destructive"] = False
+        if flow.semantics.idempotent is not None:
+            derived["idempotent"] = flow.semantics.idempotent
+    given = own.model_dump(exclude_none=True) if own else {}
+    merged = {**derived, **given}
+    return Hints(**merged) if merged else None
+
+
+def _stand_in(
+    namespace: str, name: str, method: str, params: tuple[Parameter, ...], description: str
+) -> Operation:
+    """The operation a flow is known by in metrics, logs and links: it calls nothing itself."""
+    return Operation(
+        namespace=namespace, name=name, method=method, base_uri="", path="", parameters=params,
+        output_format="json", output_parameters=(), authentication=None, description=description,
+    )  # fmt: skip
+
+
+def _exposure(
+    node: Orchestration,
+    name: str,
+    method: str,
+    where: Location,
+    prefixes: tuple[str, ...],
+    path_names: list[str],
+    own: tuple[Hints | None, str],
+    context: tuple[dict[str, Operation], Flows, Problems],
+    *,
+    tool: bool = False,
+    shared: tuple[InputParameter, ...] = (),
+) -> Exposure | None:
+    """Resolve an exposed tool or operation: a ``call``, ``steps``, mock outputs or a ``ref``."""
+    operations, flows, problems = context
+    hints, description = own
+    namespace = prefixes[0]
+    effective: Orchestration = node
+    plan: FlowPlan | None = None
+    if node.ref:
+        found = flows.get(node.ref)
+        if found is None:
+            problems.add(
+                (*where, "ref"),
+                f"{node.ref!r} names no aggregate flow "
+                f"(known: {', '.join(sorted(flows)) or 'none'})",
+            )
+            return None
+        namespace, flow, plan = found
+        hints = _semantics_hints(flow, hints)
+        description = description or flow.description
+        prefixes = (namespace, *prefixes)
+        effective = flow
+        name = flow.name
+    inputs = [*shared, *(node.inputParameters or effective.inputParameters)]
+    outputs = tuple(node.outputParameters or effective.outputParameters)
+    if effective.call:
+        resolved = _resolve_call(
+            effective.call, effective.with_, inputs, prefixes, path_names, operations, where,
+            problems, tool=tool,
+        )  # fmt: skip
+        if resolved is None:
+            return None
+        operation, references, params = resolved
+        description = description or operation.description
+        return Exposure(operation, references, params, hints, outputs, description, None)
+    if plan is None:
+        if not (node.steps or is_mock(node)):
+            problems.add(
+                (*where, "call"),
+                "no `call`, `steps`, `ref` or mock outputs (every output with a `value`): "
+                "name the consumed operation as namespace.name",
+            )
+            return None
+        plan = resolve_plan(node, name, where, prefixes, operations, problems)
+    params = tuple(
+        replace(p, location="path", required=True) if p.name in path_names else p
+        for p in (_parameter(param, tool=tool) for param in inputs)
+    )
+    references = {p.name: Reference(p.name) for p in params}
+    if tool and any(
+        isinstance(step, CallStep) and step.operation.method != "GET" for step in plan.steps
+    ):
+        method = "POST"  # a tool's default hints then say it writes, as its steps do
+    operation = _stand_in(namespace, name, method, params, description)
+    return Exposure(operation, references, params, hints, outputs, description, plan)
+
+
 def _rest_adapter(
-    adapter: ExposesRest, index: int, operations: dict[str, Operation], problems: Problems
+    adapter: ExposesRest,
+    index: int,
+    operations: dict[str, Operation],
+    flows: Flows,
+    problems: Problems,
 ) -> RestAdapter:
     routes: list[RestRoute] = []
     seen: dict[tuple[str, str], Location] = {}
     prefixes = (adapter.namespace, "rest")
     for r_index, resource in enumerate(adapter.resources):
         path = normalize_path(resource.path)
+        r_where: Location = ("capability", "exposes", index, "resources", r_index)
+        if resource.forward is not None:
+            problems.not_yet((*r_where, "forward"), "`forward` (proxying a resource upstream)")
         for o_index, op in enumerate(resource.operations):
-            where: Location = (
-                "capability", "exposes", index, "resources", r_index, "operations", o_index,
-            )  # fmt: skip
+            where: Location = (*r_where, "operations", o_index)
             key = (path, op.method)
             if key in seen:
                 problems.add((*where, "method"), f"{op.method} {path} is declared twice")
             seen[key] = where
-            resolved = _resolve_call(
-                op.call, op.with_, op.inputParameters, prefixes, placeholders(path),
-                operations, where, problems,
+            for name in ("responses", "responseBinary"):
+                if getattr(op, name) is not None:
+                    problems.not_yet((*where, name), f"`{name}`")
+            exposure = _exposure(
+                op, op.name or path, op.method, where, prefixes, placeholders(path),
+                (op.hints, op.description or resource.description or ""),
+                (operations, flows, problems), shared=tuple(resource.inputParameters),
             )  # fmt: skip
-            if resolved is None:
+            if exposure is None:
                 continue
-            operation, references, params = resolved
             routes.append(
                 RestRoute(
-                    operation=operation,
-                    references=references,
-                    parameters=params,
-                    hints=_hints_for(op.method, op.hints),
-                    output_parameters=tuple(op.outputParameters),
-                    description=op.description or resource.description or operation.description,
+                    operation=exposure.operation,
+                    references=exposure.references,
+                    parameters=exposure.parameters,
+                    hints=_hints_for(op.method, exposure.hints),
+                    output_parameters=exposure.outputs,
+                    description=exposure.description,
+                    flow=exposure.flow,
                     path=path,
                     method=op.method,
-                    name=op.name or operation.name,
+                    name=op.name or exposure.operation.name,
                 )
             )
-    return RestAdapter(adapter.namespace, adapter.port, adapter.address, tuple(routes))
+    return RestAdapter(
+        adapter.namespace, adapter.port, adapter.address, tuple(routes), adapter.authentication
+    )
 
 
 def _mcp_adapter(
-    adapter: ExposesMcp, index: int, operations: dict[str, Operation], problems: Problems
+    adapter: ExposesMcp,
+    index: int,
+    operations: dict[str, Operation],
+    flows: Flows,
+    problems: Problems,
 ) -> McpAdapter:
     tools: list[ToolSpec] = []
     names: dict[str, int] = {}
     prefixes = (adapter.namespace, "tools")
+    a_where: Location = ("capability", "exposes", index)
+    for name in ("resources", "prompts"):
+        if getattr(adapter, name):
+            problems.not_yet((*a_where, name), f"MCP {name}")
+    for name in ("ttlMs", "cacheScope", "maxBinarySize"):
+        if getattr(adapter, name) is not None:
+            problems.not_yet((*a_where, name), f"MCP `{name}`")
     for t_index, tool in enumerate(adapter.tools):
-        where: Location = ("capability", "exposes", index, "tools", t_index)
+        where: Location = (*a_where, "tools", t_index)
         if tool.name in names:
             problems.add(
                 (*where, "name"),
@@ -364,59 +633,109 @@ def _mcp_adapter(
             )
             continue
         names[tool.name] = t_index
-        resolved = _resolve_call(
-            tool.call, tool.with_, tool.inputParameters, prefixes, [], operations, where, problems
-        )
-        if resolved is None:
+        if not tool.name:
+            problems.not_yet(where, "an MCP tool without a name")
             continue
-        operation, references, params = resolved
+        exposure = _exposure(
+            tool, tool.name, "GET", where, prefixes, [], (tool.hints, tool.description),
+            (operations, flows, problems), tool=True,
+        )  # fmt: skip
+        if exposure is None:
+            continue
         tools.append(
             ToolSpec(
-                operation=operation,
-                references=references,
-                parameters=params,
-                hints=_hints_for(operation.method, tool.hints),
-                output_parameters=tuple(tool.outputParameters),
-                description=tool.description or operation.description,
+                operation=exposure.operation,
+                references=exposure.references,
+                parameters=exposure.parameters,
+                hints=_hints_for(exposure.operation.method, exposure.hints),
+                output_parameters=exposure.outputs,
+                description=exposure.description,
+                flow=exposure.flow,
                 name=tool.name,
-                title=tool.label or tool.display or tool.title,
+                title=tool.display or tool.title,
             )
         )
     return McpAdapter(
-        adapter.namespace, adapter.port, adapter.address, adapter.transport, tuple(tools)
-    )
+        adapter.namespace, adapter.port, adapter.address, adapter.transport, tuple(tools),
+        adapter.authentication,
+    )  # fmt: skip
+
+
+def _aggregates(
+    document: CapabilityDocument, operations: dict[str, Operation], problems: Problems
+) -> Flows:
+    """The flows aggregates declare (``<namespace>.<flow>``), steps and mock ones planned."""
+    flows: Flows = {}
+    for index, aggregate in enumerate(document.capability.aggregates):
+        for f_index, flow in enumerate(aggregate.flows):
+            where: Location = ("capability", "aggregates", index, "flows", f_index)
+            plan = None
+            if flow.call:
+                if flow.call not in operations:
+                    known = ", ".join(sorted(operations)) or "none"
+                    problems.add(
+                        (*where, "call"),
+                        f"{flow.call!r} names no consumed operation (known: {known})",
+                    )
+            elif flow.steps or is_mock(flow):
+                plan = resolve_plan(
+                    flow, flow.name, where, (aggregate.namespace,), operations, problems
+                )
+            else:
+                problems.add(where, f"flow {flow.name!r} has no `call`, `steps` or mock outputs")
+            flows[f"{aggregate.namespace}.{flow.name}"] = (aggregate.namespace, flow, plan)
+    return flows
 
 
 def resolve(
     document: CapabilityDocument, problems: Problems
 ) -> tuple[dict[str, Operation], RestAdapter | None, McpAdapter | None]:
-    """Turn the document into operations and adapters, collecting problems as it goes."""
+    """Turn the document into operations and adapters, collecting problems as it goes.
+
+    A namespace declared twice is reported by `imports.py`, which can name both files.
+    """
     operations: dict[str, Operation] = {}
-    namespaces: dict[str, Location] = {}
+    inferred = _exposed_types(document)
     for index, consumes in enumerate(document.capability.consumes):
         where: Location = ("capability", "consumes", index, "namespace")
-        if consumes.namespace in namespaces:
-            problems.add(where, f"namespace {consumes.namespace!r} is used twice")
-        namespaces[consumes.namespace] = where
-        for operation in _operations(consumes, index, problems):
+        if consumes.tunnel is not None:
+            problems.not_yet(("capability", "consumes", index, "tunnel"), "a Ziti `tunnel`")
+        for operation in _operations(consumes, index, problems, inferred):
             if operation.qualified_name in operations:
                 problems.add(where, f"operation {operation.qualified_name!r} is declared twice")
             operations[operation.qualified_name] = operation
+    flows = _aggregates(document, operations, problems)
     rest: RestAdapter | None = None
     mcp: McpAdapter | None = None
     for index, adapter in enumerate(document.capability.exposes):
-        where = ("capability", "exposes", index, "namespace")
-        if adapter.namespace in namespaces:
-            problems.add(where, f"namespace {adapter.namespace!r} is used twice")
-        namespaces[adapter.namespace] = where
+        a_where: Location = ("capability", "exposes", index)
+        declared = adapter.authentication
+        if declared is not None and (
+            declared.type != "bearer"
+            or not declared.token
+            or (isinstance(adapter, ExposesMcp) and adapter.transport == "stdio")
+        ):
+            problems.not_yet(
+                (*a_where, "authentication"),
+                f"inbound `authentication` of type {declared.type} (bearer tokens are enforced; "
+                "or set iocgate's own tokens with IOCGATE_TOKENS)",
+            )
         if isinstance(adapter, ExposesRest):
             if rest is not None:
-                problems.add(("capability", "exposes", index), "only one REST adapter is supported")
-            rest = _rest_adapter(adapter, index, operations, problems)
-        else:
+                problems.not_yet(a_where, "a second REST adapter")
+                _rest_adapter(adapter, index, operations, flows, problems)
+                continue
+            rest = _rest_adapter(adapter, index, operations, flows, problems)
+        elif isinstance(adapter, ExposesMcp):
             if mcp is not None:
-                problems.add(("capability", "exposes", index), "only one MCP adapter is supported")
-            mcp = _mcp_adapter(adapter, index, operations, problems)
-    if rest and mcp and rest.port == mcp.port:
-        problems.add(("capability", "exposes"), f"REST and MCP adapters share port {rest.port}")
+                problems.not_yet(a_where, "a second MCP adapter")
+                _mcp_adapter(adapter, index, operations, flows, problems)
+                continue
+            mcp = _mcp_adapter(adapter, index, operations, flows, problems)
+        else:
+            problems.not_yet((*a_where, "type"), f"the {adapter.type} adapter")
+    if rest and mcp and rest.port == mcp.port and mcp.transport == "http":
+        problems.not_yet(
+            ("capability", "exposes"), f"REST and MCP adapters on one port ({rest.port})"
+        )
     return operations, rest, mcp

@@ -9,6 +9,7 @@ from urllib.parse import quote
 __all__ = [
     "PLACEHOLDER",
     "encode_path_segment",
+    "mustache_names",
     "normalize_path",
     "placeholders",
     "render_path",
@@ -17,6 +18,14 @@ __all__ = [
 
 # `{{ name }}` (Mustache, the spec's canonical form) or `{name}` (OpenAPI, the generator's).
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_$][\w.$-]*)\s*\}\}|\{([A-Za-z_$][\w.$-]*)\}")
+
+
+_MUSTACHE = re.compile(r"\{\{\s*([A-Za-z_$][\w.$-]*)\s*\}\}")
+
+
+def mustache_names(template: str) -> list[str]:
+    """The names of the ``{{name}}`` placeholders in ``template`` (single braces are text)."""
+    return [m.group(1) for m in _MUSTACHE.finditer(template)]
 
 
 def placeholders(template: str) -> list[str]:

@@ -23,6 +23,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "iocgate.cli.validate:validate",
         "Check capability files; errors name file, line, field.",
     ),
+    "migrate": (
+        "iocgate.cli.migrate:migrate",
+        "Rewrite a naftiko alpha1/alpha2 file as ikanos 1.0.0-beta5.",
+    ),
 }
 
 

@@ -28,6 +28,8 @@ from iocgate.cli.output import handle_errors, setup_logging, stderr
 from iocgate.errors import InvalidArgumentError
 from iocgate.settings import Settings
 
+DEFAULT_HOST = Settings.host  # the dataclass default: no --host, no config or env host
+
 if TYPE_CHECKING:
     from iocgate.capability import Capability
     from iocgate.exposes.metrics import Metrics
@@ -63,6 +65,8 @@ class Listeners:
 
     rest: socket.socket | None
     mcp: socket.socket | None
+    rest_host: str
+    mcp_host: str
 
 
 @dataclass(frozen=True)
@@ -91,15 +95,32 @@ def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Li
             "the capability exposes no REST or MCP (http) adapter to serve; "
             "for an stdio-only MCP adapter run `iocgate stdio`"
         )
-    host = settings.host
+    rest_host = _adapter_host(settings, rest_spec.address if rest_spec else None)
+    mcp_host = _adapter_host(settings, mcp_spec.address if mcp_spec else None)
     rest = mcp = None
     if rest_spec is not None:
         rest = listen(
-            host, settings.rest_port if settings.rest_port is not None else rest_spec.port
+            rest_host, settings.rest_port if settings.rest_port is not None else rest_spec.port
         )
     if mcp_spec is not None:
-        mcp = listen(host, settings.mcp_port if settings.mcp_port is not None else mcp_spec.port)
-    return Listeners(rest, mcp)
+        mcp = listen(
+            mcp_host, settings.mcp_port if settings.mcp_port is not None else mcp_spec.port
+        )
+    return Listeners(rest, mcp, rest_host, mcp_host)
+
+
+def _shown_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _adapter_host(settings: Settings, declared: str | None) -> str:
+    """Where an adapter listens: --host (or the config's host) wins, then the capability's
+    ``address``, then loopback. An off-loopback address in a file still needs tokens."""
+    if settings.host != DEFAULT_HOST or not declared:
+        return settings.host
+    host = "127.0.0.1" if declared == "localhost" else declared
+    check_exposure(replace(settings, host=host))
+    return host
 
 
 async def _watch_signals(apps: list[Any], stopped: anyio.Event, *, supervised: bool) -> None:
@@ -202,6 +223,31 @@ def _protect(
     return HostAllowListMiddleware(app, hosts)
 
 
+def _declared_tokens(gateway: Gateway, kind: str) -> tuple[str, ...]:
+    """Bearer tokens the capabilities declare on their ``kind`` adapter, binds rendered."""
+    from iocgate.capability import render_text
+
+    tokens: list[str] = []
+    for loaded in gateway.engine.capabilities:
+        adapter = loaded.capability.rest if kind == "rest" else loaded.capability.mcp
+        declared = adapter.authentication if adapter is not None else None
+        if declared is not None and declared.type == "bearer" and declared.token:
+            token = render_text(declared.token, loaded.binds)
+            if not token:
+                raise InvalidArgumentError(
+                    f"the {kind} adapter of {loaded.capability.name} declares a bearer token "
+                    f"{declared.token!r} that renders empty: bind its variable"
+                )
+            tokens.append(token)
+    return tuple(dict.fromkeys(tokens))
+
+
+def _with_declared(settings: Settings, gateway: Gateway, kind: str) -> Settings:
+    """``settings`` whose tokens include those the capability declares for that adapter."""
+    declared = _declared_tokens(gateway, kind)
+    return replace(settings, tokens=(*settings.tokens, *declared)) if declared else settings
+
+
 def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
     """The REST app with the VirusTotal extras (console included) and /metrics."""
     from iocgate import __version__
@@ -222,7 +268,8 @@ def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
             version=__version__,
         ),
     )
-    protected = _protect(app, settings, demo, extras.public_paths, extras.public_prefixes)
+    secured = _with_declared(settings, gateway, "rest")
+    protected = _protect(app, secured, demo, extras.public_paths, extras.public_prefixes)
     return protected
 
 
@@ -241,7 +288,7 @@ def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
     )
     options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
     app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
-    return _protect(app, settings, gateway.demo is not None)
+    return _protect(app, _with_declared(settings, gateway, "mcp"), gateway.demo is not None)
 
 
 async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
@@ -257,19 +304,19 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
         # clients wait in the listen backlog while REST already answers.
         listeners = role.listeners if role else bind_listeners(settings, gateway.capabilities)
         rest_sock, mcp_sock = listeners.rest, listeners.mcp
-        host, drain = settings.host, settings.drain_seconds
-        url_host = f"[{host}]" if ":" in host else host
+        rest_host, mcp_host = listeners.rest_host, listeners.mcp_host
+        drain = settings.drain_seconds
         announce = role is None or role.index == 0  # one banner for all workers
         apps: list[Any] = []
         urls: list[str] = []
         rest_url = None
         if rest_sock is not None:
-            rest_url = f"http://{url_host}:{rest_sock.getsockname()[1]}"
+            rest_url = f"http://{_shown_host(rest_host)}:{rest_sock.getsockname()[1]}"
             urls.append(f"REST     {rest_url}/v1/...   docs {rest_url}/docs")
             if uses_virustotal(gateway):
                 urls.append(f"console  {rest_url}/")
         if mcp_sock is not None:
-            urls.append(f"MCP      http://{url_host}:{mcp_sock.getsockname()[1]}/mcp")
+            urls.append(f"MCP      http://{_shown_host(mcp_host)}:{mcp_sock.getsockname()[1]}/mcp")
         # Said as soon as the ports are bound, before any access line (#17): a log read from a
         # file or a journal must start by saying what answers there.
         if announce and gateway.demo is not None:
@@ -287,7 +334,7 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                 if rest_sock is not None:
                     app = _rest_app(gateway, settings, metrics)
                     served = bind_app(
-                        "rest", app, host, 0, drain_seconds=drain, sock=rest_sock,
+                        "rest", app, rest_host, 0, drain_seconds=drain, sock=rest_sock,
                         trusted_proxies=settings.trusted_proxies,
                         header_timeout=settings.header_timeout,
                         client_connections=settings.client_connections,
@@ -300,9 +347,9 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                     # import would otherwise hold the event loop for ~0.7 s).
                     await anyio.to_thread.run_sync(_import_mcp_stack)
                 if mcp_sock is not None and not stopped.is_set():  # no SIGTERM meanwhile
-                    app = _mcp_app(gateway, settings, rest_url)
+                    app = _mcp_app(gateway, replace(settings, host=mcp_host), rest_url)
                     served = bind_app(
-                        "mcp", app, host, 0, drain_seconds=drain, sock=mcp_sock,
+                        "mcp", app, mcp_host, 0, drain_seconds=drain, sock=mcp_sock,
                         trusted_proxies=settings.trusted_proxies,
                         header_timeout=settings.header_timeout,
                         client_connections=settings.client_connections,

@@ -34,17 +34,23 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
     metavar="CAPABILITY...",
 )
 @click.option(
-    "--strict", is_flag=True, help="Also warn where a file departs from the alpha2 schema."
+    "--strict",
+    is_flag=True,
+    help="Also warn where a file departs from the schema of its spec version.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
 @handle_errors
 def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> None:
     """Check CAPABILITY files (or folders of them) and report every problem.
 
-    An error names the file, the line and the JSON path of the field, e.g.
-    `cap.yaml:42: error: capability.exposes[1].tools[3].call: 'x.y' names no consumed
+    Each file is judged by the rules of its own spec version: `naftiko:` 1.0.0-alpha1/alpha2 or
+    `ikanos:` 1.0.0-alpha3 ... 1.0.0-beta5; the files it imports are checked too. An error
+    names the file, the line and the JSON path as written, and what to write instead, e.g.
+    `cap.yaml:42: error: capability.exposes[0].tools.get-ship.call: 'x.y' names no consumed
     operation`; a --strict warning names the schema definition and the node's JSON path.
-    Exit status 1 when any file has an error; warnings alone (--strict) exit 0.
+    Constructs the file may use but iocgate does not run yet are listed as
+    `not run yet` (serve refuses them). Exit status 1 when any file has an error; warnings
+    alone (--strict) exit 0.
 
     \b
     Examples:
@@ -56,6 +62,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
     for path in _files(capabilities):
         errors: list[CapabilityError]
         warnings: list[Warning_] = []
+        notes: tuple[CapabilityError, ...] = ()
         summary: dict[str, int] = {}
         try:
             source = read_file(path)
@@ -63,13 +70,16 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
         except CapabilityError as exc:
             capability, errors = None, [exc]
         if capability is not None:
+            notes = capability.unsupported
             summary = {
                 "operations": len(capability.operations),
                 "rest_routes": len(capability.rest.routes) if capability.rest else 0,
                 "mcp_tools": len(capability.mcp.tools) if capability.mcp else 0,
             }
             if strict:
-                warnings = lint_capability(capability.document, capability.source)
+                warnings = lint_capability(
+                    capability.document, capability.source, capability.origin
+                )
         failed = failed or bool(errors)
         report.append(
             {
@@ -90,6 +100,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                     {"line": w.line, "field": w.field, "path": w.path, "message": w.message}
                     for w in warnings
                 ],
+                "not_run_yet": [_line(n, "not run yet") for n in notes],
                 **summary,
             }
         )
@@ -98,6 +109,8 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                 click.echo(_line(error), err=True)
             for warning in warnings:
                 click.echo(str(warning), err=True)
+            for note in notes:
+                click.echo(_line(note, "not run yet"), err=True)
             if not errors:
                 click.echo(
                     f"{path}: ok: {summary['operations']} operations, "
@@ -109,11 +122,11 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
     sys.exit(1 if failed else 0)
 
 
-def _line(error: CapabilityError) -> str:
+def _line(error: CapabilityError, kind: str = "error") -> str:
     where = error.file or "<capability>"
     if error.line is not None:
         where += f":{error.line}"
     field = error.field
     if error.path and error.path != field:
         field = f"{field} at {error.path}" if field else error.path
-    return f"{where}: error: {field + ': ' if field else ''}{error.detail}"
+    return f"{where}: {kind}: {field + ': ' if field else ''}{error.detail}"

@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +23,7 @@ from iocgate.capability import BindValues, Capability, ExposedCall, Operation
 from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
 from iocgate.engine.fetch import PASSED_HEADERS, Fetched, Invocation, fetch
 from iocgate.engine.flight import SingleFlight
+from iocgate.engine.flow import StepFailed, run_plan
 from iocgate.engine.formats import (
     SchemaFiles,
     check_output_format,
@@ -215,14 +216,22 @@ class Engine:
         *,
         call: ExposedCall | None = None,
         caller: Caller | None = None,
+        raw: bool = False,
     ) -> Result:
-        """Invoke ``operation`` with ``arguments`` (already mapped from the adapter's ``with``)."""
+        """Invoke ``operation`` with ``arguments`` (already mapped from the adapter's ``with``).
+
+        A ``call`` with a flow runs its plan instead, each step call through here. ``raw``
+        skips the output mapping (a flow step reads the whole answer).
+        """
         caller = caller or Caller()
         self.observer.invocation_started(caller.adapter, operation.name)
         started = time.perf_counter()
         status, cache = 500, "-"
         try:
-            result = await self._invoke(operation, arguments, call, caller)
+            if call is not None and call.flow is not None:
+                result = await self._run_flow(call, arguments, caller)
+            else:
+                result = await self._invoke(operation, arguments, call, caller, raw=raw)
             status, cache = result.status, result.cache.value
             return result
         except IocgateError as exc:
@@ -239,6 +248,8 @@ class Engine:
         arguments: Mapping[str, object],
         call: ExposedCall | None,
         caller: Caller,
+        *,
+        raw: bool = False,
     ) -> Result:
         hints = call.hints if call else None
         self.writes.check(operation, hints)
@@ -250,12 +261,14 @@ class Engine:
             hints is None or bool(hints.idempotent)
         )
         outputs = call.output_parameters if call and call.output_parameters else None
+        if raw:
+            outputs = ()
         context = Invocation(
             operation=operation,
             request=request,
             client_id=caller.client_id,
             request_id=caller.request_id or new_request_id(),
-            output_parameters=outputs or operation.output_parameters,
+            output_parameters=outputs if outputs is not None else operation.output_parameters,
             retry=self.retry if retriable else RetryPolicy.disabled(),
         )
         if cacheable and caller.cache_mode is CacheMode.USE:
@@ -265,6 +278,27 @@ class Engine:
         return await self._result(
             context, fetched, CacheStatus.MISS if store else CacheStatus.BYPASS
         )
+
+    async def _run_flow(
+        self, call: ExposedCall, arguments: Mapping[str, object], caller: Caller
+    ) -> Result:
+        """Run ``call``'s plan; every step call shares this request's id."""
+        assert call.flow is not None
+        request_id = caller.request_id or new_request_id()
+        step_caller = replace(caller, request_id=request_id)
+
+        async def invoke(operation: Operation, step_arguments: dict[str, object]) -> Result:
+            return await self.invoke(operation, step_arguments, caller=step_caller, raw=True)
+
+        name = call.operation.qualified_name
+        try:
+            value = await run_plan(call.flow, dict(arguments), invoke)
+        except StepFailed as failed:
+            return await _step_failure(failed, name, request_id)
+        return Result(
+            status=200, content_type="application/json", operation=name, request_id=request_id,
+            value=value,
+        )  # fmt: skip
 
     async def _invoke_cached(self, context: Invocation) -> Result:
         """The cache, then one shared upstream call per key (single flight)."""
@@ -434,3 +468,27 @@ class Engine:
         """An upstream answer with every bound secret removed, before it is kept or returned
         (an upstream that echoes request headers would otherwise hand the key back)."""
         return redact_bytes(body, self._secret_fragments)
+
+
+async def _step_failure(failed: StepFailed, name: str, request_id: str) -> Result:
+    """A flow's answer when one of its calls answered an error: that status, naming the step."""
+    result = failed.result
+    if result.stream is not None:
+        await result.stream.aclose()
+    detail = result.error_message if result.is_json else None
+    message = f"step {failed.step!r} ({result.operation}) answered HTTP {result.status}"
+    if not result.is_error:
+        message = f"step {failed.step!r} ({result.operation}) did not answer JSON"
+    return Result(
+        status=result.status if result.is_error else 502,
+        content_type="application/json",
+        operation=name,
+        request_id=request_id,
+        value={
+            "error": {
+                "code": result.error_code or "UpstreamError",
+                "message": f"{message}: {detail}" if detail else message,
+            }
+        },
+        upstream_status=result.status,
+    )

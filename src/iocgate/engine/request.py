@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from iocgate.capability import BindValues, Operation, render_path, render_text
 from iocgate.engine.auth import ClientCredentials, DigestCredentials, OutboundAuth
+from iocgate.engine.body_template import render_body
 from iocgate.errors import CapabilityError, InvalidArgumentError
 
 __all__ = [
@@ -294,15 +295,26 @@ def build_upstream_request(
     by_location: dict[str, dict[str, object]] = {}
     for param in operation.parameters:
         if param.name in arguments:
-            by_location.setdefault(param.location, {})[param.name] = arguments[param.name]
+            value = arguments[param.name]
+            if value is param.value and isinstance(value, str) and "{{" in value:
+                value = render_text(value, {**binds, **arguments})  # e.g. a header from a bind
+            by_location.setdefault(param.location, {})[param.name] = value
     path_values = {k: str(v) for k, v in by_location.get("path", {}).items()}
     url = (base_uri or operation.base_uri).rstrip("/") + render_path(operation.path, path_values)
     query = [(k, _query_text(v)) for k, v in by_location.get("query", {}).items()]
     if query:
         url += "?" + urlencode(query)
     headers = [(k, str(v)) for k, v in by_location.get("header", {}).items()]
+    cookies = by_location.get("cookie", {})
+    if cookies:
+        headers.append(("Cookie", "; ".join(f"{k}={_query_text(v)}" for k, v in cookies.items())))
     body: str | None = None
-    if "body" in by_location:
+    if operation.body_template is not None:
+        payload, content_type = render_body(operation.body_template, {**binds, **arguments})
+        body = payload.decode()
+        if not any(k.lower() == "content-type" for k, _ in headers):
+            headers.append(("Content-Type", content_type))
+    elif "body" in by_location:
         body = json.dumps(_json_body(operation, by_location["body"]), separators=(",", ":"))
         headers.append(("Content-Type", "application/json"))
     secret_headers, secret_query, auth = _auth(operation, binds)

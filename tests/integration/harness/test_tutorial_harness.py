@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -24,6 +25,7 @@ from tests.support.tutorial_harness import (
 
 TUTORIAL = Path(__file__).parents[2] / "fixtures" / "tutorial"
 CASES = load_cases(TUTORIAL / "alpha2" / "cases.yml")
+BETA5_CASES = load_cases(TUTORIAL / "beta5" / "cases.yml")
 MICROCKS = "http://localhost:8080"  # where the capability files expect Microcks
 
 
@@ -51,7 +53,15 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         urls = stack.enter_context(mock_process(env, *sorted((TUTORIAL / "openapi").glob("*"))))
         origin = urls["harbour-registry/2.1.0"].split("/rest/")[0]
         directory = prepare_tutorial(TUTORIAL / "alpha2", tmp / "alpha2", {MICROCKS: origin})
+        beta5 = prepare_tutorial(TUTORIAL / "beta5", tmp / "beta5", {MICROCKS: origin})
         yield Servers(directory, env, stack)
+        # the beta5 files are served by the same mock (module scope: one mock process)
+        del beta5
+
+
+@pytest.fixture(scope="module")
+def beta5_servers(servers: Servers) -> Servers:
+    return Servers(servers.directory.parent / "beta5", servers.env, servers.stack)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +74,16 @@ def mcp_token() -> str:
 def test_tutorial_case_answers_what_its_jq_rules_expect(
     case: Case, servers: Servers, mcp_token: str
 ) -> None:
-    data = run_case(case, servers[case.file], TODAY, mcp_token)
+    data = run_case(case, servers[case.file], REFERENCE, mcp_token)
+    assert check(data, case.rules) == [], data
+
+
+@pytest.mark.parametrize("case", BETA5_CASES, ids=[c.name for c in BETA5_CASES])
+def test_beta5_orchestration_case_answers_as_the_reference_workflow_reads_it(
+    case: Case, beta5_servers: Servers, mcp_token: str
+) -> None:
+    """Mock mode, lookups, aggregates, bare arrays and joins, called as the reference does."""
+    data = run_case(case, beta5_servers[case.file], REFERENCE, mcp_token)
     assert check(data, case.rules) == [], data
 
 
@@ -86,14 +105,49 @@ def test_a_write_is_refused_without_allow_writes(servers: Servers, mcp_token: st
         run_case(case, served, TODAY, mcp_token)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the reference workflow's MCP call does not reach a tool yet: it POSTs to the port's "
-    "root path (404 until #17 serves MCP there), its _meta has no "
-    "io.modelcontextprotocol/clientCapabilities (the MCP SDK answers -32602), and it reads "
-    "content[0] (the untrusted-data notice until #17 puts the JSON answer first)",
-)
 def test_the_reference_workflow_mcp_call_reaches_a_tool(servers: Servers, mcp_token: str) -> None:
+    """POST to the root path, _meta without clientCapabilities, the answer read at content[0]."""
     case = next(c for c in CASES if c.name == "wiring-get-vessel")
     data = run_case(case, servers[case.file], REFERENCE, mcp_token)
     assert check(data, case.rules) == []
+
+
+@pytest.mark.parametrize("token", [None, "not-the-bound-token"])
+def test_the_mcp_adapter_enforces_the_bearer_token_its_capability_declares(
+    servers: Servers, token: str | None
+) -> None:
+    """step-2-auth.yml declares `authentication: bearer` with a token from a file bind."""
+    case = next(c for c in CASES if c.name == "auth-get-vessel-with-bound-token")
+    served = servers[case.file]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(
+        served.urls[case.port] + "/",
+        headers=headers | {"Content-Type": "application/json"},
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+        timeout=30,
+    )
+    assert response.status_code == 401
+
+
+def _beta5_rest(beta5_servers: Servers) -> str:
+    return beta5_servers["step-6-orchestration.yml"].urls[3107]
+
+
+def test_a_flow_calls_upstream_through_the_engine_cache_and_metrics(
+    beta5_servers: Servers,
+) -> None:
+    base = _beta5_rest(beta5_servers)
+    for _ in range(2):
+        answer = httpx.get(base + "/vessels/215987654/berth", timeout=30)
+        assert answer.status_code == 200, answer.text
+    metrics = httpx.get(base + "/metrics", timeout=30).text
+    # each step is an ordinary invocation: counted, cached (the second flow hit the cache)
+    assert 'iocgate_cache_total{operation="get-vessel",result="hit"}' in metrics
+    assert 'iocgate_cache_total{operation="list-berths",result="hit"}' in metrics
+    assert 'operation="vessel-at-berth"' in metrics  # and the flow itself
+
+
+def test_a_failing_step_is_named_in_the_answer(beta5_servers: Servers) -> None:
+    answer = httpx.get(_beta5_rest(beta5_servers) + "/vessels/000000000/berth", timeout=30)
+    assert answer.status_code >= 400
+    assert "step 'vessel' (harbour.get-vessel) answered HTTP" in answer.json()["error"]["message"]

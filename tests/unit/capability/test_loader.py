@@ -29,6 +29,7 @@ capability:
   consumes:
   - type: http
     namespace: up
+    description: Items API
     baseUri: https://items.example/api
     authentication: {type: apikey, key: x-key, value: '{{ITEMS_KEY}}', placement: header}
     resources:

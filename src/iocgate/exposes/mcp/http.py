@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from iocgate.exposes.mcp.envelope import EnvelopeDefaults
 from iocgate.exposes.mcp.options import McpOptions
 
 __all__ = ["MCP_PATH", "create_mcp_app"]
@@ -97,7 +98,7 @@ def create_mcp_app(server: Server[Any], options: McpOptions) -> Starlette:
         async with manager.run():
             yield
 
-    endpoint = NoStreamEndpoint(StreamableHTTPASGIApp(manager))
+    endpoint = NoStreamEndpoint(EnvelopeDefaults(StreamableHTTPASGIApp(manager)))
     app = Starlette(
         routes=[
             # Routes, not a Mount: "/mcp" must not redirect to "/mcp/".

@@ -404,7 +404,10 @@ def fit_answer(
     raw_text = dumps(_as_object(data))
     raw_size = text_size(raw_text)
     if raw_size <= budget_bytes and section is None:
-        return Shaped(_as_object(data), raw_text, is_shaped=False)
+        # The text is the answer itself (a bare array stays one, as the reference engine
+        # answers); structuredContent wraps a non-object, which protocols up to 2025-11-25 need.
+        text = raw_text if isinstance(data, dict) else dumps(data)
+        return Shaped(_as_object(data), text, is_shaped=False)
     source = data
     if raw_size > budget_bytes and condense is not None:
         # Only answers that do not fit are reordered: a section of an answer that fits is then
