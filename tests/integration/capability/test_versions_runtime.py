@@ -34,11 +34,16 @@ def echo() -> Iterator[tuple[str, EchoState]]:
 
 
 async def call_tool(
-    file: str, url: str, tmp_path: Path, tool: str, args: dict[str, object]
+    file: str,
+    url: str,
+    tmp_path: Path,
+    tool: str,
+    args: dict[str, object],
+    env: dict[str, str] = ENV,
 ) -> None:
     settings = load_settings(
         {"capabilities": [VERSIONS / file], "upstream": url, "cache": "off", "allow_writes": True},
-        environ={**ENV, "XDG_CACHE_HOME": str(tmp_path)},
+        environ={**env, "XDG_CACHE_HOME": str(tmp_path)},
     )
     async with (
         open_gateway(settings) as opened,
@@ -58,6 +63,17 @@ async def test_header_value_from_a_bind_and_a_cookie_reach_the_upstream(
     assert (sent.method, sent.path) == ("GET", "/items/a%2F7")
     assert sent.headers["api-version"] == "2026-09"  # `value: '{{ITEMS_VERSION}}'`, rendered
     assert sent.headers["cookie"] == "session=s1" and sent.headers["x-key"] == "items-secret"
+
+
+@pytest.mark.anyio
+async def test_binds_imported_from_a_fragment_read_their_file_relative_to_it(
+    echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    url, state = echo
+    await call_tool("items-file-binds.yaml", url, tmp_path, "get-item", {"id": "9"}, env={})
+    sent = state.requests[-1]
+    assert sent.headers["x-key"] == "from-the-secrets-file"
+    assert sent.headers["api-version"] == "2026-10"
 
 
 @pytest.mark.anyio
