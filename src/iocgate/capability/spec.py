@@ -149,6 +149,7 @@ class RestAdapter:
     port: int
     address: str | None
     routes: tuple[RestRoute, ...]
+    authentication: Authentication | None = None  # inbound (bearer is the kind served)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,7 @@ class McpAdapter:
     address: str | None
     transport: str
     tools: tuple[ToolSpec, ...]
+    authentication: Authentication | None = None  # inbound (bearer is the kind served)
 
 
 @dataclass(frozen=True)
@@ -504,7 +506,9 @@ def _rest_adapter(
                     name=op.name or operation.name,
                 )
             )
-    return RestAdapter(adapter.namespace, adapter.port, adapter.address, tuple(routes))
+    return RestAdapter(
+        adapter.namespace, adapter.port, adapter.address, tuple(routes), adapter.authentication
+    )
 
 
 def _mcp_adapter(
@@ -565,7 +569,12 @@ def _mcp_adapter(
             )
         )
     return McpAdapter(
-        adapter.namespace, adapter.port, adapter.address, adapter.transport, tuple(tools)
+        adapter.namespace,
+        adapter.port,
+        adapter.address,
+        adapter.transport,
+        tuple(tools),
+        adapter.authentication,
     )
 
 
@@ -612,10 +621,11 @@ def resolve(
     mcp: McpAdapter | None = None
     for index, adapter in enumerate(document.capability.exposes):
         a_where: Location = ("capability", "exposes", index)
-        if adapter.authentication is not None:
+        auth = adapter.authentication
+        if auth is not None and not (auth.type == "bearer" and (auth.token or auth.value)):
             problems.not_yet(
                 (*a_where, "authentication"),
-                "inbound `authentication` declared in the capability (use iocgate's --token)",
+                f"inbound `{auth.type}` authentication (bearer is; or use IOCGATE_TOKENS)",
             )
         if isinstance(adapter, ExposesRest):
             if rest is not None:

@@ -51,6 +51,27 @@ def check_exposure(settings: Settings) -> None:
     )
 
 
+def _with_declared_tokens(settings: Settings, gateway: Gateway, adapter: Any) -> Settings:
+    """The settings for one adapter: its capability's inbound bearer token joins --token's."""
+    auth = getattr(adapter, "authentication", None)
+    if adapter is None or auth is None or auth.type != "bearer":
+        return settings
+    from iocgate.capability import render_text
+
+    owner = next(
+        loaded
+        for loaded in gateway.loaded
+        if adapter in (loaded.capability.rest, loaded.capability.mcp)
+    )
+    token = render_text(auth.token or auth.value or "", owner.binds)
+    if not token:
+        raise InvalidArgumentError(
+            f"the {adapter.namespace!r} adapter of {owner.capability.name} requires a bearer "
+            "token but its template renders empty: set the variable its binds name"
+        )
+    return replace(settings, tokens=(*settings.tokens, token))
+
+
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
@@ -174,8 +195,10 @@ async def _serve(settings: Settings) -> None:
                 "for an stdio-only MCP adapter run `iocgate stdio`"
             )
         drain = settings.drain_seconds
-        rest_host = _adapter_host(settings, rest_spec.address if rest_spec else None)
-        mcp_host = _adapter_host(settings, mcp_spec.address if mcp_spec else None)
+        rest_settings = _with_declared_tokens(settings, gateway, rest_spec)
+        mcp_settings = _with_declared_tokens(settings, gateway, mcp_spec)
+        rest_host = _adapter_host(rest_settings, rest_spec.address if rest_spec else None)
+        mcp_host = _adapter_host(mcp_settings, mcp_spec.address if mcp_spec else None)
         # Both ports are bound before anything starts: a busy port fails at once, and MCP
         # clients wait in the listen backlog while REST already answers.
         rest_sock = mcp_sock = None
@@ -195,7 +218,7 @@ async def _serve(settings: Settings) -> None:
             group.start_soon(_watch_signals, apps, stopped)
             async with anyio.create_task_group() as servers:
                 if rest_sock is not None:
-                    app, has_console = _rest_app(gateway, settings, metrics)
+                    app, has_console = _rest_app(gateway, rest_settings, metrics)
                     served = bind_app(
                         "rest", app, rest_host, 0, drain_seconds=drain, sock=rest_sock
                     )
@@ -211,7 +234,7 @@ async def _serve(settings: Settings) -> None:
                     # import would otherwise hold the event loop for ~0.7 s).
                     await anyio.to_thread.run_sync(importlib.import_module, "iocgate.exposes.mcp")
                 if mcp_sock is not None and not stopped.is_set():  # no SIGTERM meanwhile
-                    app = _mcp_app(gateway, replace(settings, host=mcp_host), rest_url)
+                    app = _mcp_app(gateway, replace(mcp_settings, host=mcp_host), rest_url)
                     served = bind_app("mcp", app, mcp_host, 0, drain_seconds=drain, sock=mcp_sock)
                     apps.append(served)
                     assert served.server is not None

@@ -132,3 +132,25 @@ def test_an_open_address_in_the_file_still_needs_tokens(tmp_path: Path) -> None:
     path = addressed(tmp_path, "0.0.0.0", free_port())  # noqa: S104 - the file under test says so
     run = serve_once(path, tmp_path)
     assert run.returncode == 1 and "refusing to listen on 0.0.0.0" in run.stderr
+
+
+def test_inbound_bearer_declared_in_the_capability_guards_its_adapter(tmp_path: Path) -> None:
+    port = free_port()
+    path = tmp_path / "guarded.yaml"
+    path.write_text((VERSIONS / "guarded-beta5.yaml").read_text().replace("PORT", str(port)))
+    upstream = f"http://127.0.0.1:{free_port()}/api"  # nothing listens: a let-in call gets 502
+    args = ["serve", str(path), "--upstream", upstream, "--quota", "unlimited"]
+    with running(args, clean_env(tmp_path, GATE_TOKEN="s3cret-gate")):
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        refused = httpx.get(f"http://127.0.0.1:{port}/v1/ping", timeout=5)
+        wrong = httpx.get(
+            f"http://127.0.0.1:{port}/v1/ping", headers={"Authorization": "Bearer nope"}, timeout=5
+        )
+        let_in = httpx.get(
+            f"http://127.0.0.1:{port}/v1/ping",
+            headers={"Authorization": "Bearer s3cret-gate"},
+            timeout=10,
+        )
+    assert refused.status_code == 401 and wrong.status_code == 401
+    assert let_in.status_code == 502, let_in.text
+    assert "s3cret-gate" not in refused.text + wrong.text + let_in.text
