@@ -81,7 +81,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                     for w in lint_capability(
                         capability.document, capability.source, capability.origin
                     )
-                ]
+                ] + [_line(w, "warning") for w in capability.warnings]
         failed = failed or bool(errors)
         report.append(
             {

@@ -42,7 +42,14 @@ async def call_tool(
     env: dict[str, str] = ENV,
 ) -> None:
     settings = load_settings(
-        {"capabilities": [VERSIONS / file], "upstream": url, "cache": "off", "allow_writes": True},
+        {
+            "capabilities": [VERSIONS / file],
+            "upstream": url,
+            "cache": "off",
+            "allow_writes": True,
+            "quota": "unlimited",
+            "state_dir": tmp_path,
+        },
         environ={**env, "XDG_CACHE_HOME": str(tmp_path)},
     )
     async with (
@@ -134,12 +141,13 @@ def test_an_open_address_in_the_file_still_needs_tokens(tmp_path: Path) -> None:
     assert run.returncode == 1 and "refusing to listen on 0.0.0.0" in run.stderr
 
 
-def test_inbound_bearer_declared_in_the_capability_guards_its_adapter(tmp_path: Path) -> None:
+def test_inbound_bearer_declared_in_the_capability_guards_its_adapter(
+    echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
     port = free_port()
     path = tmp_path / "guarded.yaml"
     path.write_text((VERSIONS / "guarded-beta5.yaml").read_text().replace("PORT", str(port)))
-    upstream = f"http://127.0.0.1:{free_port()}/api"  # nothing listens: a let-in call gets 502
-    args = ["serve", str(path), "--upstream", upstream, "--quota", "unlimited"]
+    args = ["serve", str(path), "--upstream", echo[0], "--quota", "unlimited"]
     with running(args, clean_env(tmp_path, GATE_TOKEN="s3cret-gate")):
         wait_http(f"http://127.0.0.1:{port}/healthz")
         refused = httpx.get(f"http://127.0.0.1:{port}/v1/ping", timeout=5)
@@ -152,5 +160,6 @@ def test_inbound_bearer_declared_in_the_capability_guards_its_adapter(tmp_path: 
             timeout=10,
         )
     assert refused.status_code == 401 and wrong.status_code == 401
-    assert let_in.status_code == 502, let_in.text
+    assert let_in.status_code == 200, let_in.text
+    assert echo[1].requests[-1].path == "/ping"
     assert "s3cret-gate" not in refused.text + wrong.text + let_in.text
