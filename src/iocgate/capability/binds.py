@@ -41,7 +41,7 @@ def _read_location(location: str, capability_file: str, base: Path | None) -> Ma
             field="binds.location",
         )
     raw = unquote(parsed.netloc + parsed.path)
-    if raw.startswith(("/./", "/../")):  # `file:///./x`: Ikanos reads it relative, as `./x`
+    if raw.startswith(("/./", "/../")):  # `file:///./x`: relative to the capability file
         raw = raw[1:]
     candidates = [Path(raw)]
     if not Path(raw).is_absolute() and base is not None:

@@ -41,6 +41,14 @@ def _target_path(item: dict[str, Any], importer: Path | None) -> Path:
     return path
 
 
+def _rebase(location: str, declared_in: Path) -> str:
+    """A bind ``location`` relative to the file that declares it, made absolute."""
+    target = _target_path({"from": location}, declared_in)
+    if location.startswith("file:") and not target.is_absolute():
+        return location
+    return target.resolve().as_uri()
+
+
 def _sections(data: dict[str, Any], section: str) -> list[tuple[Location, list[Any]]]:
     found: list[tuple[Location, list[Any]]] = []
     if section == "binds" and isinstance(data.get("binds"), list):
@@ -136,6 +144,8 @@ def resolve_imports(document: Normalized, path: Path | None, source: Source) -> 
                     )
                     continue
                 entry = copy.deepcopy(entry)
+                if section == "binds" and entry.get("location"):
+                    entry["location"] = _rebase(str(entry["location"]), target_path)
                 if item.get("as"):
                     entry["namespace"] = str(item["as"])
                 items[index] = entry

@@ -109,6 +109,7 @@ def check_capability(
         path=path,
         binds=tuple(document.binds) + tuple(document.capability.binds),
         unsupported=tuple(error(loc, message) for loc, message in problems.unsupported),
+        warnings=tuple(error(loc, message) for loc, message in problems.warnings),
         origin=origin,
     )
     return capability, errors

@@ -192,6 +192,8 @@ class Capability:
     binds: tuple[Binding, ...] = field(default_factory=tuple)
     #: constructs the file declares that the runtime does not run yet: `serve` refuses them
     unsupported: tuple[CapabilityError, ...] = ()
+    #: valid but probably not meant (`validate --strict` shows them)
+    warnings: tuple[CapabilityError, ...] = ()
     #: where each node of ``document`` was written (file, JSON path), for messages
     origin: Origin | None = None
 
@@ -217,9 +219,14 @@ class Problems:
 
     errors: list[tuple[Location, str]] = field(default_factory=list)
     unsupported: list[tuple[Location, str]] = field(default_factory=list)
+    warnings: list[tuple[Location, str]] = field(default_factory=list)
 
     def add(self, location: Location, message: str) -> None:
         self.errors.append((location, message))
+
+    def warn(self, location: Location, message: str) -> None:
+        """Valid but probably not meant: reported by `validate --strict`."""
+        self.warnings.append((location, message))
 
     def not_yet(self, location: Location, construct: str) -> None:
         """``construct`` is valid spec that iocgate does not run yet (a start-up error)."""
@@ -399,15 +406,25 @@ def _resolve_call(
     references: dict[str, Reference] = {}
     for target, raw in with_map.items():
         if operation.parameter(target) is None:
+            # The reference engine accepts it (the value joins the call's context, unused):
+            # a warning, unless it leaves a required parameter unmapped (checked below).
             allowed = ", ".join(p.name for p in operation.parameters) or "none"
-            problems.add(
+            problems.warn(
                 (*where, "with", target),
-                f"{target!r} is not a parameter of {call} (its parameters: {allowed})",
+                f"{target!r} is not a parameter of {call} (its parameters: {allowed}); "
+                "the value is sent nowhere",
             )
             continue
         references[target] = parse_reference(raw, prefixes)
     if not with_map:  # nothing mapped: the consumed parameters pass through by name
         references = {p.name: Reference(p.name) for p in operation.parameters if p.value is None}
+    for param in operation.parameters:
+        if param.location == "path" and param.value is None and param.name not in references:
+            problems.add(
+                (*where, "with"),
+                f"path parameter {param.name!r} of {call} is mapped by no `with` entry: "
+                f"add `{param.name}: <namespace>.{param.name}`",
+            )
     declared_by_name = {p.name: _parameter(p, tool=tool) for p in declared}
     inbound: dict[str, Parameter] = {}
     for target, reference in references.items():

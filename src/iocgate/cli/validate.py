@@ -62,6 +62,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
     for path in _files(capabilities):
         errors: list[CapabilityError]
         warnings: list[Warning_] = []
+        semantic: list[CapabilityError] = []  # the ruleset's warnings (references, hints...)
         notes: tuple[CapabilityError, ...] = ()
         summary: dict[str, int] = {}
         try:
@@ -80,6 +81,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                 warnings = lint_capability(
                     capability.document, capability.source, capability.origin
                 )
+                semantic = list(capability.warnings)
         failed = failed or bool(errors)
         report.append(
             {
@@ -95,7 +97,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                     }
                     for e in errors
                 ],
-                "warnings": [str(w) for w in warnings],
+                "warnings": [str(w) for w in warnings] + [_line(w, "warning") for w in semantic],
                 "warning_details": [
                     {"line": w.line, "field": w.field, "path": w.path, "message": w.message}
                     for w in warnings
@@ -109,13 +111,15 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
                 click.echo(_line(error), err=True)
             for warning in warnings:
                 click.echo(str(warning), err=True)
+            for rule in semantic:
+                click.echo(_line(rule, "warning"), err=True)
             for note in notes:
                 click.echo(_line(note, "not run yet"), err=True)
             if not errors:
                 click.echo(
                     f"{path}: ok: {summary['operations']} operations, "
                     f"{summary['rest_routes']} REST routes, {summary['mcp_tools']} MCP tools"
-                    + (f", {len(warnings)} warnings" if strict else "")
+                    + (f", {len(warnings) + len(semantic)} warnings" if strict else "")
                 )
     if as_json:
         click.echo(json.dumps(report if len(report) != 1 else report[0], indent=2))

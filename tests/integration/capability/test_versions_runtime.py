@@ -34,11 +34,23 @@ def echo() -> Iterator[tuple[str, EchoState]]:
 
 
 async def call_tool(
-    file: str, url: str, tmp_path: Path, tool: str, args: dict[str, object]
+    file: str,
+    url: str,
+    tmp_path: Path,
+    tool: str,
+    args: dict[str, object],
+    env: dict[str, str] = ENV,
 ) -> None:
     settings = load_settings(
-        {"capabilities": [VERSIONS / file], "upstream": url, "cache": "off", "allow_writes": True},
-        environ={**ENV, "XDG_CACHE_HOME": str(tmp_path)},
+        {
+            "capabilities": [VERSIONS / file],
+            "upstream": url,
+            "cache": "off",
+            "allow_writes": True,
+            "quota": "unlimited",
+            "state_dir": tmp_path,
+        },
+        environ={**env, "XDG_CACHE_HOME": str(tmp_path)},
     )
     async with (
         open_gateway(settings) as opened,
@@ -58,6 +70,17 @@ async def test_header_value_from_a_bind_and_a_cookie_reach_the_upstream(
     assert (sent.method, sent.path) == ("GET", "/items/a%2F7")
     assert sent.headers["api-version"] == "2026-09"  # `value: '{{ITEMS_VERSION}}'`, rendered
     assert sent.headers["cookie"] == "session=s1" and sent.headers["x-key"] == "items-secret"
+
+
+@pytest.mark.anyio
+async def test_binds_imported_from_a_fragment_read_their_file_relative_to_it(
+    echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    url, state = echo
+    await call_tool("items-file-binds.yaml", url, tmp_path, "get-item", {"id": "9"}, env={})
+    sent = state.requests[-1]
+    assert sent.headers["x-key"] == "from-the-secrets-file"
+    assert sent.headers["api-version"] == "2026-10"
 
 
 @pytest.mark.anyio
@@ -117,3 +140,27 @@ def test_an_open_address_in_the_file_still_needs_tokens(tmp_path: Path) -> None:
     path = addressed(tmp_path, "0.0.0.0", free_port())  # noqa: S104 - the file under test says so
     run = serve_once(path, tmp_path)
     assert run.returncode == 1 and "refusing to listen on 0.0.0.0" in run.stderr
+
+
+def test_inbound_bearer_declared_in_the_capability_guards_its_adapter(
+    echo: tuple[str, EchoState], tmp_path: Path
+) -> None:
+    port = free_port()
+    path = tmp_path / "guarded.yaml"
+    path.write_text((VERSIONS / "guarded-beta5.yaml").read_text().replace("PORT", str(port)))
+    args = ["serve", str(path), "--upstream", echo[0], "--quota", "unlimited"]
+    with running(args, clean_env(tmp_path, GATE_TOKEN="s3cret-gate")):
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        refused = httpx.get(f"http://127.0.0.1:{port}/v1/ping", timeout=5)
+        wrong = httpx.get(
+            f"http://127.0.0.1:{port}/v1/ping", headers={"Authorization": "Bearer nope"}, timeout=5
+        )
+        let_in = httpx.get(
+            f"http://127.0.0.1:{port}/v1/ping",
+            headers={"Authorization": "Bearer s3cret-gate"},
+            timeout=10,
+        )
+    assert refused.status_code == 401 and wrong.status_code == 401
+    assert let_in.status_code == 200, let_in.text
+    assert echo[1].requests[-1].path == "/ping"
+    assert "s3cret-gate" not in refused.text + wrong.text + let_in.text

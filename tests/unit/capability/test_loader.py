@@ -126,10 +126,15 @@ def test_call_naming_no_consumed_operation_is_an_error_on_its_line() -> None:
     assert "up.getItem" in error.message  # says what exists
 
 
-def test_with_naming_a_missing_parameter_is_an_error() -> None:
-    [error] = errors_of(GOOD.replace("with: {id: tools.id,", "with: {idd: tools.id,"))
-    assert "'idd' is not a parameter of up.getItem" in error.message
-    assert error.field == "capability.exposes[0].tools[0].with.idd"
+def test_with_naming_a_missing_parameter_warns_and_an_unmapped_path_parameter_errs() -> None:
+    text = textwrap.dedent(GOOD.replace("with: {id: tools.id,", "with: {idd: tools.id,"))
+    capability, [error] = check_capability(read_source(text, "cap.yaml"))
+    assert "path parameter 'id' of up.getItem is mapped by no `with` entry" in error.message
+    assert error.field == "capability.exposes[0].tools[0].with"
+    assert capability is not None
+    [warning] = capability.warnings
+    assert "'idd' is not a parameter of up.getItem" in warning.message
+    assert warning.field == "capability.exposes[0].tools[0].with.idd"
 
 
 def test_two_tools_with_one_name_are_an_error() -> None:

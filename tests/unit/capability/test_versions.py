@@ -15,6 +15,7 @@ from iocgate.capability import (
     load_capability,
     read_file,
     read_source,
+    resolve_binds,
 )
 from iocgate.cli.main import main as cli
 from iocgate.errors import CapabilityError
@@ -197,3 +198,21 @@ def test_migrating_the_alpha2_form_gives_the_beta5_form(tmp_path: Path) -> None:
 def test_migrate_refuses_a_file_that_is_already_ikanos(tmp_path: Path) -> None:
     run = CliRunner().invoke(cli, ["migrate", str(VERSIONS / "items-beta5.yaml")])
     assert run.exit_code == 1 and "only naftiko" in run.output
+
+
+def test_a_file_bind_written_file_dot_slash_is_relative_to_the_capability(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "secrets.yaml").write_text("registry-token: t0ken\n")
+    path = tmp_path / "cap.yaml"
+    path.write_text(
+        "ikanos: 1.0.0-beta5\n"
+        "binds:\n"
+        "- namespace: secrets\n"
+        "  location: file:///./shared/secrets.yaml\n"
+        "  keys: {REGISTRY_TOKEN: registry-token}\n"
+        "consumes:\n"
+        "- {type: http, namespace: up, baseUri: 'https://up.example', resources: {}}\n"
+    )
+    capability = load_capability(path)
+    values = resolve_binds(capability.binds, capability_file=str(path), base=tmp_path, environ={})
+    assert values["REGISTRY_TOKEN"] == "t0ken"
