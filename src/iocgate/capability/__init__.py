@@ -9,6 +9,7 @@ from iocgate.capability.family import find_conflicts
 from iocgate.capability.lint import Warning_, lint_capability
 from iocgate.capability.load import check_capability, load_capability, load_capability_text
 from iocgate.capability.model import CapabilityDocument, Hints, OutputParameter, RequestBody
+from iocgate.capability.skills import skill_sources
 from iocgate.capability.source import Source, read_file, read_source
 from iocgate.capability.spec import (
     Capability,
@@ -50,4 +51,5 @@ __all__ = [
     "render_path",
     "render_text",
     "resolve_binds",
+    "skill_sources",
 ]

@@ -22,6 +22,7 @@ from iocgate.capability.model import (
     ConsumesHttp,
     ExposesMcp,
     ExposesRest,
+    ExposesSkill,
     Hints,
     InputParameter,
     Orchestration,
@@ -29,6 +30,7 @@ from iocgate.capability.model import (
     RequestBody,
 )
 from iocgate.capability.refs import Reference, parse_reference
+from iocgate.capability.skills import check_skills
 from iocgate.capability.source import Location, Source
 from iocgate.capability.templates import mustache_names, normalize_path, placeholders
 from iocgate.errors import CapabilityError
@@ -705,6 +707,8 @@ def resolve(
                 _mcp_adapter(adapter, index, operations, flows, problems)
                 continue
             mcp = _mcp_adapter(adapter, index, operations, flows, problems)
+        elif isinstance(adapter, ExposesSkill):
+            check_skills(document, adapter, a_where, problems.add)
         else:
             problems.not_yet((*a_where, "type"), f"the {adapter.type} adapter")
     if rest and mcp and rest.port == mcp.port and mcp.transport == "http":

@@ -31,6 +31,8 @@ DEFAULT_HOST = Settings.host  # the dataclass default: no --host, no config or e
 
 if TYPE_CHECKING:
     from iocgate.capability import Capability
+    from iocgate.capability.model import Authentication
+    from iocgate.engine import LoadedCapability
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import Gateway
 
@@ -59,6 +61,18 @@ def check_exposure(settings: Settings) -> None:
 
 
 @dataclass(frozen=True)
+class AdapterListener:
+    """The socket of one more adapter (skill, control): exposes[``adapter``] of capability
+    ``capability`` (indexes, so that a forked worker finds the same adapter it reloads)."""
+
+    kind: str
+    capability: int
+    adapter: int
+    host: str
+    sock: socket.socket
+
+
+@dataclass(frozen=True)
 class Listeners:
     """The listening sockets, bound before anything starts (``None``: no such adapter)."""
 
@@ -66,6 +80,10 @@ class Listeners:
     mcp: socket.socket | None
     rest_host: str
     mcp_host: str
+    others: tuple[AdapterListener, ...] = ()
+
+    def sockets(self) -> list[socket.socket]:
+        return [s for s in (self.rest, self.mcp, *(o.sock for o in self.others)) if s]
 
 
 @dataclass(frozen=True)
@@ -85,14 +103,22 @@ DUPLICATE_SIGNAL_SECONDS = 0.5
 
 
 def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Listeners:
-    """Bind the REST and MCP (http) ports the capabilities expose; a busy port fails here."""
+    """Bind every port the capabilities expose (REST, MCP http, skill...); a busy port fails
+    here."""
+    from iocgate.capability.model import ExposesSkill
     from iocgate.gateway import listen
 
     rest_spec = next((c.rest for c in capabilities if c.rest), None)
     mcp_spec = next((c.mcp for c in capabilities if c.mcp and c.mcp.transport == "http"), None)
-    if rest_spec is None and mcp_spec is None:
+    declared = [
+        (c_index, a_index, adapter)
+        for c_index, capability in enumerate(capabilities)
+        for a_index, adapter in enumerate(capability.document.capability.exposes)
+        if isinstance(adapter, ExposesSkill)
+    ]
+    if rest_spec is None and mcp_spec is None and not declared:
         raise InvalidArgumentError(
-            "the capability exposes no REST or MCP (http) adapter to serve; "
+            "the capability exposes no REST, MCP (http) or skill adapter to serve; "
             "for an stdio-only MCP adapter run `iocgate stdio`"
         )
     rest_host = _adapter_host(settings, rest_spec.address if rest_spec else None)
@@ -106,7 +132,12 @@ def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Li
         mcp = listen(
             mcp_host, settings.mcp_port if settings.mcp_port is not None else mcp_spec.port
         )
-    return Listeners(rest, mcp, rest_host, mcp_host)
+    others: list[AdapterListener] = []
+    for c_index, a_index, adapter in declared:
+        host = _adapter_host(settings, adapter.address)
+        sock = listen(host, adapter.port)
+        others.append(AdapterListener(adapter.type, c_index, a_index, host, sock))
+    return Listeners(rest, mcp, rest_host, mcp_host, tuple(others))
 
 
 def _shown_host(host: str) -> str:
@@ -212,21 +243,28 @@ def _protect(
     return HeaderLimitMiddleware(HostAllowListMiddleware(app, hosts))
 
 
-def _declared_tokens(gateway: Gateway, kind: str) -> tuple[str, ...]:
-    """Bearer tokens the capabilities declare on their ``kind`` adapter, binds rendered."""
+def _declared_token(loaded: LoadedCapability, declared: Authentication | None, kind: str) -> str:
+    """The bearer token an adapter declares, binds rendered ('' when it declares none)."""
     from iocgate.capability import render_text
 
+    if declared is None or declared.type != "bearer" or not declared.token:
+        return ""
+    token = render_text(declared.token, loaded.binds)
+    if not token:
+        raise InvalidArgumentError(
+            f"the {kind} adapter of {loaded.capability.name} declares a bearer token "
+            f"{declared.token!r} that renders empty: bind its variable"
+        )
+    return token
+
+
+def _declared_tokens(gateway: Gateway, kind: str) -> tuple[str, ...]:
+    """Bearer tokens the capabilities declare on their ``kind`` adapter, binds rendered."""
     tokens: list[str] = []
     for loaded in gateway.engine.capabilities:
         adapter = loaded.capability.rest if kind == "rest" else loaded.capability.mcp
-        declared = adapter.authentication if adapter is not None else None
-        if declared is not None and declared.type == "bearer" and declared.token:
-            token = render_text(declared.token, loaded.binds)
-            if not token:
-                raise InvalidArgumentError(
-                    f"the {kind} adapter of {loaded.capability.name} declares a bearer token "
-                    f"{declared.token!r} that renders empty: bind its variable"
-                )
+        token = _declared_token(loaded, adapter.authentication if adapter else None, kind)
+        if token:
             tokens.append(token)
     return tuple(dict.fromkeys(tokens))
 
@@ -235,6 +273,22 @@ def _with_declared(settings: Settings, gateway: Gateway, kind: str) -> Settings:
     """``settings`` whose tokens include those the capability declares for that adapter."""
     declared = _declared_tokens(gateway, kind)
     return replace(settings, tokens=(*settings.tokens, *declared)) if declared else settings
+
+
+def _other_app(gateway: Gateway, settings: Settings, listener: AdapterListener) -> Any:
+    """The app of a skill adapter, behind the same protections as every port."""
+    from iocgate.capability.model import ExposesSkill
+    from iocgate.exposes.skill import create_skill_app
+
+    loaded = gateway.engine.capabilities[listener.capability]
+    adapter = loaded.capability.document.capability.exposes[listener.adapter]
+    assert isinstance(adapter, ExposesSkill)
+    app = create_skill_app(loaded.capability, adapter)
+    token = _declared_token(loaded, adapter.authentication, listener.kind)
+    secured = replace(settings, host=listener.host)
+    if token:
+        secured = replace(secured, tokens=(*settings.tokens, token))
+    return _protect(app, secured, gateway.demo is not None)
 
 
 def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
@@ -305,6 +359,9 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                 urls.append(f"console  {rest_url}/")
         if mcp_sock is not None:
             urls.append(f"MCP      http://{_shown_host(mcp_host)}:{mcp_sock.getsockname()[1]}/mcp")
+        for other in listeners.others:
+            url = f"http://{_shown_host(other.host)}:{other.sock.getsockname()[1]}"
+            urls.append(f"{other.kind:<8} {url}/skills")
         # Said as soon as the ports are bound, before any access line (#17): a log read from a
         # file or a journal must start by saying what answers there.
         if announce and gateway.demo is not None:
@@ -321,6 +378,15 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                     app = _rest_app(gateway, settings, metrics)
                     served = bind_app(
                         "rest", app, rest_host, 0, drain_seconds=drain, sock=rest_sock,
+                        trusted_proxies=settings.trusted_proxies,
+                    )  # fmt: skip
+                    apps.append(served)
+                    assert served.server is not None
+                    servers.start_soon(served.server.serve, [served.sock])
+                for other in listeners.others:
+                    app = _other_app(gateway, settings, other)
+                    served = bind_app(
+                        other.kind, app, other.host, 0, drain_seconds=drain, sock=other.sock,
                         trusted_proxies=settings.trusted_proxies,
                     )  # fmt: skip
                     apps.append(served)
@@ -373,9 +439,8 @@ def _serve_workers(settings: Settings, count: int) -> int:
     try:
         return Supervisor(count, work, on_exit=forget).run()
     finally:
-        for sock in (listeners.rest, listeners.mcp):
-            if sock is not None:
-                sock.close()
+        for sock in listeners.sockets():
+            sock.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 

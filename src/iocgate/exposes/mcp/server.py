@@ -34,6 +34,7 @@ from iocgate.exposes.mcp.tools import (
     build_tool_table,
     has_paging,
 )
+from iocgate.exposes.skill.catalog import skill_groups
 
 __all__ = ["create_mcp_server"]
 
@@ -210,7 +211,9 @@ def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
     return Server(
         options.server_name,
         version=options.version,
-        instructions=INSTRUCTIONS,
+        instructions="\n\n".join(
+            filter(None, [INSTRUCTIONS, skill_groups(c.capability for c in engine.capabilities)])
+        ),
         on_list_tools=dispatcher.list_tools,
         on_call_tool=dispatcher.call_tool,
         get_tool_input_schema=dispatcher.input_schema,
