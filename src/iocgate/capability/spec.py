@@ -25,6 +25,8 @@ from iocgate.capability.model import (
     ExposesSkill,
     Hints,
     InputParameter,
+    McpPrompt,
+    McpResource,
     Orchestration,
     OutputParameter,
     RequestBody,
@@ -160,6 +162,22 @@ class RestAdapter:
 
 
 @dataclass(frozen=True, slots=True)
+class ResourceSpec:
+    """An MCP resource: files under ``location`` (static) or a ``call`` per read (dynamic;
+    a ``{placeholder}`` in ``uri`` makes it a template whose values feed the call)."""
+
+    name: str
+    uri: str
+    title: str | None
+    description: str
+    mime_type: str | None
+    binary: bool
+    location: str | None
+    call: ExposedCall | None
+    template_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class McpAdapter:
     namespace: str
     port: int
@@ -167,6 +185,11 @@ class McpAdapter:
     transport: str
     tools: tuple[ToolSpec, ...]
     authentication: Authentication | None = None
+    resources: tuple[ResourceSpec, ...] = ()
+    prompts: tuple[McpPrompt, ...] = ()
+    #: beta4+ freshness hints for list/read results (protocol 2026-07-28)
+    ttl_ms: int | None = None
+    cache_scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -593,12 +616,8 @@ def _mcp_adapter(
     names: dict[str, int] = {}
     prefixes = (adapter.namespace, "tools")
     a_where: Location = ("capability", "exposes", index)
-    for name in ("resources", "prompts"):
-        if getattr(adapter, name):
-            problems.not_yet((*a_where, name), f"MCP {name}")
-    for name in ("ttlMs", "cacheScope", "maxBinarySize"):
-        if getattr(adapter, name) is not None:
-            problems.not_yet((*a_where, name), f"MCP `{name}`")
+    if adapter.maxBinarySize is not None:
+        problems.not_yet((*a_where, "maxBinarySize"), "MCP `maxBinarySize`")
     for t_index, tool in enumerate(adapter.tools):
         where: Location = (*a_where, "tools", t_index)
         if tool.name in names:
@@ -630,10 +649,56 @@ def _mcp_adapter(
                 title=tool.display or tool.title,
             )
         )
+    resources = [
+        spec
+        for r_index, resource in enumerate(adapter.resources)
+        if (spec := _mcp_resource(resource, (*a_where, "resources", r_index), prefixes,
+                                  (operations, flows, problems))) is not None
+    ]  # fmt: skip
+    _no_duplicates([r.uri for r in resources], "resource uri", (*a_where, "resources"), problems)
+    _no_duplicates([p.name for p in adapter.prompts], "prompt", (*a_where, "prompts"), problems)
     return McpAdapter(
         adapter.namespace, adapter.port, adapter.address, adapter.transport, tuple(tools),
-        adapter.authentication,
+        adapter.authentication, tuple(resources), tuple(adapter.prompts), adapter.ttlMs,
+        adapter.cacheScope,
     )  # fmt: skip
+
+
+def _no_duplicates(names: list[str], what: str, where: Location, problems: Problems) -> None:
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.add(where, f"{what} {name!r} is declared twice")
+
+
+def _mcp_resource(
+    resource: McpResource,
+    where: Location,
+    prefixes: tuple[str, ...],
+    context: tuple[dict[str, Operation], Flows, Problems],
+) -> ResourceSpec | None:
+    """A static resource (``location``) or one read through a call, steps or a ref."""
+    names = tuple(placeholders(resource.uri))
+    static = ResourceSpec(
+        resource.name, resource.uri, resource.display, resource.description,
+        resource.mimeType, resource.binary, resource.location, None, names,
+    )  # fmt: skip
+    if resource.location is not None:
+        if names:
+            context[2].add((*where, "uri"), "a static resource (`location`) has no template")
+            return None
+        return static
+    exposure = _exposure(
+        resource, resource.name, "GET", where, prefixes, list(names),
+        (None, resource.description), context, tool=True,
+    )  # fmt: skip
+    if exposure is None:
+        return None
+    call = ExposedCall(
+        operation=exposure.operation, references=exposure.references,
+        parameters=exposure.parameters, hints=_hints_for("GET", exposure.hints),
+        output_parameters=exposure.outputs, description=exposure.description,
+        flow=exposure.flow,
+    )  # fmt: skip
+    return replace(static, call=call)
 
 
 def _aggregates(

@@ -13,6 +13,7 @@ from typing import Any
 
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
+from mcp.server.caching import CACHEABLE_METHODS, CacheHint
 from mcp.shared.exceptions import MCPError
 
 from iocgate.capability import Operation
@@ -20,6 +21,8 @@ from iocgate.engine import Caller, Engine, LoadedCapability, Result, new_request
 from iocgate.exposes.auth import CLIENT_ID_KEY
 from iocgate.exposes.mcp.links import rest_url
 from iocgate.exposes.mcp.options import McpOptions
+from iocgate.exposes.mcp.prompts import PromptTable
+from iocgate.exposes.mcp.resources import ResourceTable
 from iocgate.exposes.mcp.results import (
     CallInfo,
     render_data,
@@ -200,14 +203,84 @@ class _Dispatcher:
         return render_data(dict(output), info)
 
 
-def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
-    """A low-level MCP server with one tool per spec tool (plus ``options.extra_tools``).
+class _Catalog:
+    """Resources and prompts of every capability served (handlers registered only if any)."""
 
-    It advertises the ``tools`` capability only. Raises ``ValueError`` when two tools share a
-    name; a schema that is not valid JSON Schema fails its tool's first call.
+    def __init__(self, engine: Engine) -> None:
+        adapters = [
+            (
+                loaded.capability.mcp,
+                loaded.capability.path.parent if loaded.capability.path else None,
+            )
+            for loaded in engine.capabilities
+            if loaded.capability.mcp is not None
+        ]
+        self.resources = ResourceTable(
+            engine, [(spec, base) for mcp, base in adapters for spec in mcp.resources]
+        )
+        self.prompts = PromptTable([(p, base) for mcp, base in adapters for p in mcp.prompts])
+        hinted = next(
+            (mcp for mcp, _ in adapters if mcp.ttl_ms is not None or mcp.cache_scope), None
+        )
+        self.hint = (
+            CacheHint(hinted.ttl_ms or 0, "public" if hinted.cache_scope == "public" else "private")
+            if hinted is not None
+            else None
+        )
+
+    async def list_resources(
+        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        return self.resources.listing()
+
+    async def list_templates(
+        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return self.resources.templates()
+
+    async def read_resource(
+        self, ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        caller = Caller(adapter="mcp", client_id=_client_id(ctx), request_id=_request_id(ctx))
+        return await self.resources.read(str(params.uri), caller)
+
+    async def list_prompts(
+        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListPromptsResult:
+        return self.prompts.listing()
+
+    async def get_prompt(
+        self, ctx: ServerRequestContext[Any, Any], params: types.GetPromptRequestParams
+    ) -> types.GetPromptResult:
+        return self.prompts.get(params.name, params.arguments)
+
+    def handlers(self) -> dict[str, Any]:
+        """The ``Server`` keyword arguments for what the capabilities declare, and no more."""
+        found: dict[str, Any] = {}
+        if self.resources:
+            found.update(
+                on_list_resources=self.list_resources,
+                on_list_resource_templates=self.list_templates,
+                on_read_resource=self.read_resource,
+            )
+        if self.prompts:
+            found.update(on_list_prompts=self.list_prompts, on_get_prompt=self.get_prompt)
+        if self.hint is not None:
+            found["cache_hints"] = dict.fromkeys(CACHEABLE_METHODS, self.hint)
+        return found
+
+
+def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
+    """A low-level MCP server with one tool per spec tool (plus ``options.extra_tools``), and
+    the capabilities' resources and prompts when they declare any.
+
+    It advertises ``tools``, and ``resources``/``prompts`` only when there are some. Raises
+    ``ValueError`` when two tools share a name; a schema that is not valid JSON Schema fails its
+    tool's first call.
     """
     table = build_tool_table(engine.capabilities, options.extra_tools)
     dispatcher = _Dispatcher(engine, options, table)
+    catalog = _Catalog(engine)
     return Server(
         options.server_name,
         version=options.version,
@@ -217,4 +290,5 @@ def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
         on_list_tools=dispatcher.list_tools,
         on_call_tool=dispatcher.call_tool,
         get_tool_input_schema=dispatcher.input_schema,
+        **catalog.handlers(),
     )

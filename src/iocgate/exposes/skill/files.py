@@ -6,7 +6,8 @@ import io
 import mimetypes
 import zipfile
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+
+from iocgate.capability import location_path
 
 __all__ = ["SkillFileError", "list_files", "location_dir", "read_file", "zip_dir"]
 
@@ -27,15 +28,9 @@ def location_dir(location: str | None, name: str, base: Path | None) -> Path:
     """The directory a ``file://`` location names (relative ones against the capability's)."""
     if location is None:
         raise SkillFileError(404, f"skill {name!r} declares no `location` holding files")
-    parsed = urlparse(location)
-    if parsed.scheme not in ("file", ""):
+    if location.partition(":")[0] not in ("file", location):
         raise SkillFileError(404, f"skill {name!r}: only file:// locations are served")
-    raw = unquote(parsed.netloc + parsed.path)
-    if raw.startswith(("/./", "/../")):  # `file:///./x` reads relative, as for binds
-        raw = raw[1:]
-    path = Path(raw)
-    if not path.is_absolute() and base is not None:
-        path = base / path
+    path = location_path(location, base)
     if not path.is_dir():
         raise SkillFileError(404, f"the location directory of skill {name!r} does not exist")
     return path.resolve()
