@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from iocgate.capability.control import check_control
 from iocgate.capability.dialect import Origin
 from iocgate.capability.flows import FlowPlan, is_mock, resolve_plan
 from iocgate.capability.model import (
@@ -775,7 +776,7 @@ def resolve(
         elif isinstance(adapter, ExposesSkill):
             check_skills(document, adapter, a_where, problems.add)
         else:
-            problems.not_yet((*a_where, "type"), f"the {adapter.type} adapter")
+            check_control(adapter, a_where, problems.not_yet)
     if rest and mcp and rest.port == mcp.port and mcp.transport == "http":
         problems.not_yet(
             ("capability", "exposes"), f"REST and MCP adapters on one port ({rest.port})"

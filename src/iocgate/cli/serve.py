@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from iocgate.capability import Capability
     from iocgate.capability.model import Authentication
     from iocgate.engine import LoadedCapability
+    from iocgate.exposes.control import ControlOptions
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import Gateway
 
@@ -105,7 +106,7 @@ DUPLICATE_SIGNAL_SECONDS = 0.5
 def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Listeners:
     """Bind every port the capabilities expose (REST, MCP http, skill...); a busy port fails
     here."""
-    from iocgate.capability.model import ExposesSkill
+    from iocgate.capability.model import ExposesControl, ExposesSkill
     from iocgate.gateway import listen
 
     rest_spec = next((c.rest for c in capabilities if c.rest), None)
@@ -114,11 +115,11 @@ def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Li
         (c_index, a_index, adapter)
         for c_index, capability in enumerate(capabilities)
         for a_index, adapter in enumerate(capability.document.capability.exposes)
-        if isinstance(adapter, ExposesSkill)
+        if isinstance(adapter, ExposesSkill | ExposesControl)
     ]
     if rest_spec is None and mcp_spec is None and not declared:
         raise InvalidArgumentError(
-            "the capability exposes no REST, MCP (http) or skill adapter to serve; "
+            "the capability exposes no REST, MCP (http), skill or control adapter to serve; "
             "for an stdio-only MCP adapter run `iocgate stdio`"
         )
     rest_host = _adapter_host(settings, rest_spec.address if rest_spec else None)
@@ -275,15 +276,21 @@ def _with_declared(settings: Settings, gateway: Gateway, kind: str) -> Settings:
     return replace(settings, tokens=(*settings.tokens, *declared)) if declared else settings
 
 
-def _other_app(gateway: Gateway, settings: Settings, listener: AdapterListener) -> Any:
-    """The app of a skill adapter, behind the same protections as every port."""
-    from iocgate.capability.model import ExposesSkill
+def _other_app(
+    gateway: Gateway, settings: Settings, listener: AdapterListener, control: ControlOptions
+) -> Any:
+    """The app of a skill or control adapter, behind the same protections as every port."""
+    from iocgate.capability.model import ExposesControl, ExposesSkill
+    from iocgate.exposes.control import create_control_app
     from iocgate.exposes.skill import create_skill_app
 
     loaded = gateway.engine.capabilities[listener.capability]
     adapter = loaded.capability.document.capability.exposes[listener.adapter]
-    assert isinstance(adapter, ExposesSkill)
-    app = create_skill_app(loaded.capability, adapter)
+    if isinstance(adapter, ExposesSkill):
+        app = create_skill_app(loaded.capability, adapter)
+    else:
+        assert isinstance(adapter, ExposesControl)
+        app = create_control_app(loaded.capability, adapter, control)
     token = _declared_token(loaded, adapter.authentication, listener.kind)
     secured = replace(settings, host=listener.host)
     if token:
@@ -334,6 +341,39 @@ def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
     return _protect(app, _with_declared(settings, gateway, "mcp"), gateway.demo is not None)
 
 
+def _control_options(
+    gateway: Gateway, listeners: Listeners, apps: list[Any], metrics: Metrics
+) -> ControlOptions:
+    """What a control port reports: every adapter served here and whether it started."""
+    from iocgate import __version__
+    from iocgate.exposes.control import ControlOptions
+
+    first = gateway.capabilities[0]
+    declared: list[tuple[str, str, socket.socket | None]] = [
+        ("rest", first.rest.namespace if first.rest else "", listeners.rest),
+        ("mcp", first.mcp.namespace if first.mcp else "", listeners.mcp),
+    ]
+    for other in listeners.others:
+        adapter = gateway.capabilities[other.capability].document.capability.exposes[other.adapter]
+        declared.append((other.kind, adapter.namespace, other.sock))
+
+    def adapters() -> list[dict[str, Any]]:
+        states = {served.sock: served for served in apps}
+        found: list[dict[str, Any]] = []
+        for kind, namespace, sock in declared:
+            if sock is None:
+                continue
+            served = states.get(sock)
+            started = bool(served and served.server and served.server.started)
+            entry = {"type": kind, "namespace": namespace, "port": sock.getsockname()[1]}
+            found.append({k: v for k, v in entry.items() if v != ""} | {
+                "state": "started" if started else "stopped"
+            })  # fmt: skip
+        return found
+
+    return ControlOptions(adapters=adapters, metrics=metrics.route(), version=__version__)
+
+
 async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import bind_app, open_gateway, print_demo_banner, uses_virustotal
@@ -361,7 +401,7 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
             urls.append(f"MCP      http://{_shown_host(mcp_host)}:{mcp_sock.getsockname()[1]}/mcp")
         for other in listeners.others:
             url = f"http://{_shown_host(other.host)}:{other.sock.getsockname()[1]}"
-            urls.append(f"{other.kind:<8} {url}/skills")
+            urls.append(f"{other.kind:<8} {url}" + ("/skills" if other.kind == "skill" else ""))
         # Said as soon as the ports are bound, before any access line (#17): a log read from a
         # file or a journal must start by saying what answers there.
         if announce and gateway.demo is not None:
@@ -383,8 +423,9 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                     apps.append(served)
                     assert served.server is not None
                     servers.start_soon(served.server.serve, [served.sock])
+                control = _control_options(gateway, listeners, apps, metrics)
                 for other in listeners.others:
-                    app = _other_app(gateway, settings, other)
+                    app = _other_app(gateway, settings, other, control)
                     served = bind_app(
                         other.kind, app, other.host, 0, drain_seconds=drain, sock=other.sock,
                         trusted_proxies=settings.trusted_proxies,
