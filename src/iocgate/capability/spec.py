@@ -752,14 +752,13 @@ def resolve(
         a_where: Location = ("capability", "exposes", index)
         declared = adapter.authentication
         if declared is not None and (
-            declared.type != "bearer"
-            or not declared.token
+            declared.type == "digest"
             or (isinstance(adapter, ExposesMcp) and adapter.transport == "stdio")
         ):
             problems.not_yet(
                 (*a_where, "authentication"),
-                f"inbound `authentication` of type {declared.type} (bearer tokens are enforced; "
-                "or set iocgate's own tokens with IOCGATE_TOKENS)",
+                f"inbound `authentication` of type {declared.type} here (bearer, apikey, basic "
+                "and oauth2 are enforced on HTTP ports; or set IOCGATE_TOKENS)",
             )
         if isinstance(adapter, ExposesRest):
             if rest is not None:

@@ -31,8 +31,7 @@ DEFAULT_HOST = Settings.host  # the dataclass default: no --host, no config or e
 
 if TYPE_CHECKING:
     from iocgate.capability import Capability
-    from iocgate.capability.model import Authentication
-    from iocgate.engine import LoadedCapability
+    from iocgate.exposes.auth import Credential
     from iocgate.exposes.control import ControlOptions
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import Gateway
@@ -122,8 +121,8 @@ def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Li
             "the capability exposes no REST, MCP (http), skill or control adapter to serve; "
             "for an stdio-only MCP adapter run `iocgate stdio`"
         )
-    rest_host = _adapter_host(settings, rest_spec.address if rest_spec else None)
-    mcp_host = _adapter_host(settings, mcp_spec.address if mcp_spec else None)
+    rest_host = _adapter_host(settings, rest_spec)
+    mcp_host = _adapter_host(settings, mcp_spec)
     rest = mcp = None
     if rest_spec is not None:
         rest = listen(
@@ -135,7 +134,7 @@ def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Li
         )
     others: list[AdapterListener] = []
     for c_index, a_index, adapter in declared:
-        host = _adapter_host(settings, adapter.address)
+        host = _adapter_host(settings, adapter)
         sock = listen(host, adapter.port)
         others.append(AdapterListener(adapter.type, c_index, a_index, host, sock))
     return Listeners(rest, mcp, rest_host, mcp_host, tuple(others))
@@ -145,13 +144,16 @@ def _shown_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _adapter_host(settings: Settings, declared: str | None) -> str:
+def _adapter_host(settings: Settings, adapter: Any) -> str:
     """Where an adapter listens: --host (or the config's host) wins, then the capability's
-    ``address``, then loopback. An off-loopback address in a file still needs tokens."""
+    ``address``, then loopback. An off-loopback address in a file still needs inbound
+    authentication: iocgate's tokens, or the adapter's own declared ``authentication``."""
+    declared = adapter.address if adapter is not None else None
     if settings.host != DEFAULT_HOST or not declared:
         return settings.host
     host = "127.0.0.1" if declared == "localhost" else declared
-    check_exposure(replace(settings, host=host))
+    if adapter.authentication is None:
+        check_exposure(replace(settings, host=host))
     return host
 
 
@@ -221,59 +223,47 @@ def _protect(
     app: Any,
     settings: Settings,
     demo: bool,
-    public_paths: tuple[str, ...] = (),
-    public_prefixes: tuple[str, ...] = (),
+    declared: Sequence[Credential] = (),
+    public: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
 ) -> Any:
-    """Every port alike: request bounds, the Host allow-list, and inbound bearer
-    authentication when tokens are configured."""
+    """Every port alike: request bounds, the Host allow-list, and inbound authentication when
+    there are credentials (iocgate's tokens, or what the capability declares on the adapter);
+    ``public`` holds the paths and path prefixes that need none."""
     from iocgate.exposes.hosts import HostAllowListMiddleware
     from iocgate.exposes.limits import HeaderLimitMiddleware
 
+    credentials: list[Credential] = list(declared)
     if settings.tokens:
-        from iocgate.exposes.auth import BearerAuthMiddleware
+        from iocgate.exposes.auth import BearerTokens
+
+        credentials.insert(0, BearerTokens(settings.tokens))
+    if credentials:
+        from iocgate.exposes.auth import InboundAuthMiddleware
 
         headers = ((b"x-iocgate-demo", b"true"),) if demo else ()
-        app = BearerAuthMiddleware(
+        paths, prefixes = public
+        app = InboundAuthMiddleware(
             app,
-            settings.tokens,
-            exempt=("/healthz", *public_paths),
-            exempt_prefixes=public_prefixes,
+            credentials,
+            exempt=("/healthz", *paths),
+            exempt_prefixes=prefixes,
             extra_headers=headers,
         )
     hosts, _ = _host_patterns(settings)
     return HeaderLimitMiddleware(HostAllowListMiddleware(app, hosts))
 
 
-def _declared_token(loaded: LoadedCapability, declared: Authentication | None, kind: str) -> str:
-    """The bearer token an adapter declares, binds rendered ('' when it declares none)."""
-    from iocgate.capability import render_text
+def _declared(gateway: Gateway, kind: str) -> list[Credential]:
+    """The credentials the capabilities declare on their ``kind`` (rest, mcp) adapter."""
+    from iocgate.exposes.credentials import declared_credentials
 
-    if declared is None or declared.type != "bearer" or not declared.token:
-        return ""
-    token = render_text(declared.token, loaded.binds)
-    if not token:
-        raise InvalidArgumentError(
-            f"the {kind} adapter of {loaded.capability.name} declares a bearer token "
-            f"{declared.token!r} that renders empty: bind its variable"
-        )
-    return token
-
-
-def _declared_tokens(gateway: Gateway, kind: str) -> tuple[str, ...]:
-    """Bearer tokens the capabilities declare on their ``kind`` adapter, binds rendered."""
-    tokens: list[str] = []
+    found: list[Credential] = []
     for loaded in gateway.engine.capabilities:
         adapter = loaded.capability.rest if kind == "rest" else loaded.capability.mcp
-        token = _declared_token(loaded, adapter.authentication if adapter else None, kind)
-        if token:
-            tokens.append(token)
-    return tuple(dict.fromkeys(tokens))
-
-
-def _with_declared(settings: Settings, gateway: Gateway, kind: str) -> Settings:
-    """``settings`` whose tokens include those the capability declares for that adapter."""
-    declared = _declared_tokens(gateway, kind)
-    return replace(settings, tokens=(*settings.tokens, *declared)) if declared else settings
+        if adapter is not None:
+            label = f"{kind} adapter of {loaded.capability.name}"
+            found += declared_credentials(adapter.authentication, loaded.binds, label)
+    return found
 
 
 def _other_app(
@@ -291,11 +281,11 @@ def _other_app(
     else:
         assert isinstance(adapter, ExposesControl)
         app = create_control_app(loaded.capability, adapter, control)
-    token = _declared_token(loaded, adapter.authentication, listener.kind)
-    secured = replace(settings, host=listener.host)
-    if token:
-        secured = replace(secured, tokens=(*settings.tokens, token))
-    return _protect(app, secured, gateway.demo is not None)
+    from iocgate.exposes.credentials import declared_credentials
+
+    label = f"{listener.kind} adapter of {loaded.capability.name}"
+    declared = declared_credentials(adapter.authentication, loaded.binds, label)
+    return _protect(app, replace(settings, host=listener.host), gateway.demo is not None, declared)
 
 
 def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
@@ -318,8 +308,8 @@ def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
             version=__version__,
         ),
     )
-    secured = _with_declared(settings, gateway, "rest")
-    protected = _protect(app, secured, demo, extras.public_paths, extras.public_prefixes)
+    public = (extras.public_paths, extras.public_prefixes)
+    protected = _protect(app, settings, demo, _declared(gateway, "rest"), public)
     return protected
 
 
@@ -338,7 +328,7 @@ def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
     )
     options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
     app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
-    return _protect(app, _with_declared(settings, gateway, "mcp"), gateway.demo is not None)
+    return _protect(app, settings, gateway.demo is not None, _declared(gateway, "mcp"))
 
 
 def _control_options(
