@@ -63,6 +63,7 @@ async def test_resources_are_listed_files_included_and_templates_apart(mcp_url: 
         templates = (await client.list_resource_templates()).resource_templates
     assert set(listed) == {
         "test://static-text", "test://static-binary", "docs://guides/reorder.md", "data://stock",
+        "data://stock/query",
     }  # fmt: skip
     assert listed["test://static-text"].title == "Counting note"
     assert listed["docs://guides/reorder.md"].mime_type == "text/markdown"
@@ -90,6 +91,8 @@ async def test_a_resource_backed_by_an_operation_reads_through_the_engine(mcp_ur
         part = (await client.read_resource("test://template/a%2F7/data")).contents[0]
         with pytest.raises(MCPError, match="Resource not found"):
             await client.read_resource("test://nothing")
+        with pytest.raises(MCPError, match="data://stock/query: .*--allow-writes"):
+            await client.read_resource("data://stock/query")  # a clear error, not a crash
     assert json.loads(getattr(stock, "text", ""))["data"]["path"] == "/stock"
     assert json.loads(getattr(part, "text", ""))["data"]["path"] == "/parts/a%2F7"
     assert part.mime_type == "application/json"

@@ -7,6 +7,7 @@ the tool's input schema before anything is sent upstream, and every exception is
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -18,6 +19,7 @@ from mcp.shared.exceptions import MCPError
 
 from iocgate.capability import Operation
 from iocgate.engine import Caller, Engine, LoadedCapability, Result, new_request_id, request_id_from
+from iocgate.errors import IocgateError
 from iocgate.exposes.auth import CLIENT_ID_KEY
 from iocgate.exposes.mcp.links import rest_url
 from iocgate.exposes.mcp.options import McpOptions
@@ -40,6 +42,8 @@ from iocgate.exposes.mcp.tools import (
 from iocgate.exposes.skill.catalog import skill_groups
 
 __all__ = ["create_mcp_server"]
+
+log = logging.getLogger("iocgate.mcp")
 
 INSTRUCTIONS = (
     "Each tool calls one upstream API operation. Answers larger than the context budget are "
@@ -207,6 +211,7 @@ class _Catalog:
     """Resources and prompts of every capability served (handlers registered only if any)."""
 
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         adapters = [
             (
                 loaded.capability.mcp,
@@ -242,7 +247,18 @@ class _Catalog:
         self, ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
         caller = Caller(adapter="mcp", client_id=_client_id(ctx), request_id=_request_id(ctx))
-        return await self.resources.read(str(params.uri), caller)
+        try:
+            return await self.resources.read(str(params.uri), caller)
+        except MCPError:
+            raise
+        except IocgateError as exc:  # the boundary: a clear error, never the SDK's raw text
+            code = types.INVALID_PARAMS if exc.status < 500 else types.INTERNAL_ERROR
+            message = self.engine.redact(f"reading {params.uri}: {exc.message}")
+            raise MCPError(code=code, message=message) from None
+        except Exception:
+            log.exception("reading resource %s failed (request %s)", params.uri, caller.request_id)
+            message = f"reading {params.uri} failed inside iocgate (request {caller.request_id})"
+            raise MCPError(code=types.INTERNAL_ERROR, message=message) from None
 
     async def list_prompts(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
