@@ -91,7 +91,7 @@ async def test_a_resource_backed_by_an_operation_reads_through_the_engine(mcp_ur
         part = (await client.read_resource("test://template/a%2F7/data")).contents[0]
         with pytest.raises(MCPError, match="Resource not found"):
             await client.read_resource("test://nothing")
-        with pytest.raises(MCPError, match="data://stock/query: .*--allow-writes"):
+        with pytest.raises(MCPError, match=r"data://stock/query: .*--allow-writes"):
             await client.read_resource("data://stock/query")  # a clear error, not a crash
     assert json.loads(getattr(stock, "text", ""))["data"]["path"] == "/stock"
     assert json.loads(getattr(part, "text", ""))["data"]["path"] == "/parts/a%2F7"
