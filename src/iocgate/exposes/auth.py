@@ -166,6 +166,12 @@ class InboundAuthMiddleware:
     ) -> None:
         self.app = app
         self.credentials = tuple(credentials)
+        #: documents a credential publishes for clients (oauth2: RFC 9728 metadata), by path
+        self.documents: dict[str, bytes] = {
+            path: json.dumps(body).encode()
+            for credential in self.credentials
+            for path, body in getattr(credential, "documents", dict)().items()
+        }
         self.exempt = exempt
         self.exempt_prefixes = exempt_prefixes
         self.extra_headers = extra_headers
@@ -179,21 +185,26 @@ class InboundAuthMiddleware:
         ):
             await self.app(scope, receive, send)
             return
+        if scope["path"] in self.documents:
+            await self._send(send, 200, self.documents[scope["path"]], [])
+            return
         query = scope.get("query_string", b"").decode("latin-1")
         request = Presented(dict(scope["headers"]), dict(parse_qsl(query)))
         try:
             client = await self._identify(request)
         except Rejected as rejected:
-            await self._reject(send, "WrongCredentialsError", rejected.message, rejected.status,
-                               rejected.challenge)  # fmt: skip
+            await self._reject(send, scope, "WrongCredentialsError", rejected.message,
+                               rejected.status, rejected.challenge)  # fmt: skip
             return
         if client is None:
             presented = b"authorization" in request.headers
             if presented:
-                await self._reject(send, "WrongCredentialsError", "the credentials are not valid")
+                await self._reject(
+                    send, scope, "WrongCredentialsError", "the credentials are not valid"
+                )
             else:
                 ways = " or ".join(c.hint for c in self.credentials)
-                await self._reject(send, "AuthenticationRequiredError",
+                await self._reject(send, scope, "AuthenticationRequiredError",
                                    f"this port needs credentials: send {ways}")  # fmt: skip
             return
         scope = dict(scope)
@@ -215,15 +226,34 @@ class InboundAuthMiddleware:
         return None
 
     async def _reject(
-        self, send: Send, code: str, message: str, status: int = 401, challenge: str = ""
+        self,
+        send: Send,
+        scope: Scope,
+        code: str,
+        message: str,
+        status: int = 401,
+        challenge: str = "",
     ) -> None:
         body = json.dumps({"error": {"code": code, "message": message}}).encode()
         challenges = [challenge] if challenge else [c.challenge for c in self.credentials]
-        headers: list[Any] = [
+        if self.documents:  # RFC 9728: say where the protected resource metadata is
+            origin = self._origin(scope)
+            where = f'resource_metadata="{origin}{next(iter(self.documents))}"'
+            challenges = [f"{c}, {where}" if c.startswith("Bearer") else c for c in challenges]
+        headers = [(b"www-authenticate", c.encode()) for c in dict.fromkeys(challenges) if c]
+        await self._send(send, status, body, [*headers, *self.extra_headers])
+
+    @staticmethod
+    def _origin(scope: Scope) -> str:
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        return f"{scope.get('scheme', 'http')}://{host}"
+
+    @staticmethod
+    async def _send(send: Send, status: int, body: bytes, headers: list[Any]) -> None:
+        headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
-            *((b"www-authenticate", c.encode()) for c in dict.fromkeys(challenges) if c),
-            *self.extra_headers,
+            *headers,
         ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -19,7 +19,10 @@ import jwt
 
 from iocgate.exposes.auth import Presented, Rejected, client_id_for
 
-__all__ = ["JWKS_TTL", "JwtResourceServer"]
+__all__ = ["JWKS_TTL", "METADATA_PATH", "JwtResourceServer"]
+
+#: Where a client finds which authorization server issues tokens for this port (RFC 9728).
+METADATA_PATH = "/.well-known/oauth-protected-resource"
 
 JWKS_TTL = 300.0
 REFRESH_FLOOR = 30.0
@@ -57,6 +60,18 @@ class JwtResourceServer:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched = 0.0
         self._lock = anyio.Lock()
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """The protected resource metadata (RFC 9728), served without authentication."""
+        metadata: dict[str, Any] = {
+            "authorization_servers": [self.issuer],
+            "bearer_methods_supported": ["header"],
+        }
+        if self.audience:
+            metadata["resource"] = self.audience
+        if self.scopes:
+            metadata["scopes_supported"] = list(self.scopes)
+        return {METADATA_PATH: metadata}
 
     async def identify(self, request: Presented) -> str | None:
         presented = request.authorization(b"bearer")

@@ -198,3 +198,14 @@ def test_an_unbound_declared_secret_stops_serve(upstream: str, tmp_path: Path) -
     )  # fmt: skip
     assert run.returncode != 0
     assert "guard-secrets" in run.stderr  # the bind that would hold the password, named
+
+
+def test_the_oauth2_port_publishes_its_protected_resource_metadata(
+    beta5: dict[str, str], issuer: Issuer
+) -> None:
+    metadata = httpx.get(beta5["mcp"] + "/.well-known/oauth-protected-resource")
+    assert metadata.status_code == 200  # no credentials needed to learn where to get them
+    assert metadata.json()["authorization_servers"] == [issuer.url]
+    assert metadata.json()["resource"] == RESOURCE
+    challenge = mcp_list(beta5["mcp"], None).headers["www-authenticate"]
+    assert f'resource_metadata="{beta5["mcp"]}/.well-known/oauth-protected-resource"' in challenge
