@@ -235,11 +235,12 @@ def _make_cache(settings: Settings) -> Any:
     )
 
 
-def _make_quota(settings: Settings, *, shared: bool = False) -> Any:
+def _make_quota(settings: Settings, *, shared: bool = False, clients: bool = False) -> Any:
     """The engine's quota (`iocgate.engine.Quota`) for ``--quota``, in the cache's store.
 
     ``shared``: other processes serve the same key (``serve --workers``), so counters that
     would live in this process only (``--cache memory``) go to the state directory's file.
+    ``clients``: a capability declares inbound authentication, so callers have ids to budget.
     """
     from iocgate.engine import BudgetQuota, PerClientQuota, half_budget, open_quota, parse_budget
 
@@ -247,12 +248,16 @@ def _make_quota(settings: Settings, *, shared: bool = False) -> Any:
     quota = open_quota(
         settings.quota_spec, backend, settings.state_dir, max_wait=settings.quota_wait
     )
-    if not settings.tokens or not isinstance(quota, BudgetQuota):
+    if not (settings.tokens or clients) or not isinstance(quota, BudgetQuota):
         return quota  # without tokens there are no clients to tell apart; unlimited: no limit
     client_budget = (
         parse_budget(settings.client_quota) if settings.client_quota else half_budget(quota.budget)
     )
     return PerClientQuota(quota, client_budget, quota.store, max_wait=settings.quota_wait)
+
+
+def _declares_inbound_auth(capability: Capability) -> bool:
+    return any(a.authentication for a in capability.document.capability.exposes)
 
 
 def load_capabilities(settings: Settings) -> list[Capability]:
@@ -333,7 +338,11 @@ async def open_gateway(
                 not_found_ttl=settings.not_found_ttl,
                 per_operation=settings.operation_ttls,
             ),
-            quota=_make_quota(settings, shared=shared_quota),
+            quota=_make_quota(
+                settings,
+                shared=shared_quota,
+                clients=any(_declares_inbound_auth(c) for c in capabilities),
+            ),
             retry=RetryPolicy(attempts=settings.retry_attempts, timeout=settings.retry_timeout),
             observer=observer,
             writes=WritePolicy(

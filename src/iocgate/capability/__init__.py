@@ -8,7 +8,9 @@ from iocgate.capability.dialect import SUPPORTED_VERSIONS
 from iocgate.capability.family import find_conflicts
 from iocgate.capability.lint import Warning_, lint_capability
 from iocgate.capability.load import check_capability, load_capability, load_capability_text
+from iocgate.capability.locations import location_path
 from iocgate.capability.model import CapabilityDocument, Hints, OutputParameter, RequestBody
+from iocgate.capability.skills import skill_sources
 from iocgate.capability.source import Source, read_file, read_source
 from iocgate.capability.spec import (
     Capability,
@@ -16,6 +18,7 @@ from iocgate.capability.spec import (
     McpAdapter,
     Operation,
     Parameter,
+    ResourceSpec,
     RestAdapter,
     RestRoute,
     ToolSpec,
@@ -34,6 +37,7 @@ __all__ = [
     "OutputParameter",
     "Parameter",
     "RequestBody",
+    "ResourceSpec",
     "RestAdapter",
     "RestRoute",
     "Source",
@@ -45,9 +49,11 @@ __all__ = [
     "lint_capability",
     "load_capability",
     "load_capability_text",
+    "location_path",
     "read_file",
     "read_source",
     "render_path",
     "render_text",
     "resolve_binds",
+    "skill_sources",
 ]

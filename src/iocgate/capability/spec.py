@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from iocgate.capability.control import check_control
 from iocgate.capability.dialect import Origin
 from iocgate.capability.flows import (
     CallStep,
@@ -29,13 +30,17 @@ from iocgate.capability.model import (
     ConsumesHttp,
     ExposesMcp,
     ExposesRest,
+    ExposesSkill,
     Hints,
     InputParameter,
+    McpPrompt,
+    McpResource,
     Orchestration,
     OutputParameter,
     RequestBody,
 )
 from iocgate.capability.refs import Reference, parse_reference
+from iocgate.capability.skills import check_skills
 from iocgate.capability.source import Location, Source
 from iocgate.capability.templates import mustache_names, normalize_path, placeholders
 from iocgate.errors import CapabilityError
@@ -170,6 +175,22 @@ class RestAdapter:
 
 
 @dataclass(frozen=True, slots=True)
+class ResourceSpec:
+    """An MCP resource: files under ``location`` (static) or a ``call`` per read (dynamic;
+    a ``{placeholder}`` in ``uri`` makes it a template whose values feed the call)."""
+
+    name: str
+    uri: str
+    title: str | None
+    description: str
+    mime_type: str | None
+    binary: bool
+    location: str | None
+    call: ExposedCall | None
+    template_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class McpAdapter:
     namespace: str
     port: int
@@ -177,6 +198,11 @@ class McpAdapter:
     transport: str
     tools: tuple[ToolSpec, ...]
     authentication: Authentication | None = None
+    resources: tuple[ResourceSpec, ...] = ()
+    prompts: tuple[McpPrompt, ...] = ()
+    #: beta4+ freshness hints for list/read results (protocol 2026-07-28)
+    ttl_ms: int | None = None
+    cache_scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -630,12 +656,8 @@ def _mcp_adapter(
     names: dict[str, int] = {}
     prefixes = (adapter.namespace, "tools")
     a_where: Location = ("capability", "exposes", index)
-    for name in ("resources", "prompts"):
-        if getattr(adapter, name):
-            problems.not_yet((*a_where, name), f"MCP {name}")
-    for name in ("ttlMs", "cacheScope", "maxBinarySize"):
-        if getattr(adapter, name) is not None:
-            problems.not_yet((*a_where, name), f"MCP `{name}`")
+    if adapter.maxBinarySize is not None:
+        problems.not_yet((*a_where, "maxBinarySize"), "MCP `maxBinarySize`")
     for t_index, tool in enumerate(adapter.tools):
         where: Location = (*a_where, "tools", t_index)
         if tool.name in names:
@@ -667,10 +689,56 @@ def _mcp_adapter(
                 title=tool.display or tool.title,
             )
         )
+    resources = [
+        spec
+        for r_index, resource in enumerate(adapter.resources)
+        if (spec := _mcp_resource(resource, (*a_where, "resources", r_index), prefixes,
+                                  (operations, flows, problems))) is not None
+    ]  # fmt: skip
+    _no_duplicates([r.uri for r in resources], "resource uri", (*a_where, "resources"), problems)
+    _no_duplicates([p.name for p in adapter.prompts], "prompt", (*a_where, "prompts"), problems)
     return McpAdapter(
         adapter.namespace, adapter.port, adapter.address, adapter.transport, tuple(tools),
-        adapter.authentication,
+        adapter.authentication, tuple(resources), tuple(adapter.prompts), adapter.ttlMs,
+        adapter.cacheScope,
     )  # fmt: skip
+
+
+def _no_duplicates(names: list[str], what: str, where: Location, problems: Problems) -> None:
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.add(where, f"{what} {name!r} is declared twice")
+
+
+def _mcp_resource(
+    resource: McpResource,
+    where: Location,
+    prefixes: tuple[str, ...],
+    context: tuple[dict[str, Operation], Flows, Problems],
+) -> ResourceSpec | None:
+    """A static resource (``location``) or one read through a call, steps or a ref."""
+    names = tuple(placeholders(resource.uri))
+    static = ResourceSpec(
+        resource.name, resource.uri, resource.display, resource.description,
+        resource.mimeType, resource.binary, resource.location, None, names,
+    )  # fmt: skip
+    if resource.location is not None:
+        if names:
+            context[2].add((*where, "uri"), "a static resource (`location`) has no template")
+            return None
+        return static
+    exposure = _exposure(
+        resource, resource.name, "GET", where, prefixes, list(names),
+        (None, resource.description), context, tool=True,
+    )  # fmt: skip
+    if exposure is None:
+        return None
+    call = ExposedCall(
+        operation=exposure.operation, references=exposure.references,
+        parameters=exposure.parameters, hints=_hints_for("GET", exposure.hints),
+        output_parameters=exposure.outputs, description=exposure.description,
+        flow=exposure.flow,
+    )  # fmt: skip
+    return replace(static, call=call)
 
 
 def _aggregates(
@@ -723,14 +791,13 @@ def resolve(
         a_where: Location = ("capability", "exposes", index)
         declared = adapter.authentication
         if declared is not None and (
-            declared.type != "bearer"
-            or not declared.token
+            declared.type == "digest"
             or (isinstance(adapter, ExposesMcp) and adapter.transport == "stdio")
         ):
             problems.not_yet(
                 (*a_where, "authentication"),
-                f"inbound `authentication` of type {declared.type} (bearer tokens are enforced; "
-                "or set iocgate's own tokens with IOCGATE_TOKENS)",
+                f"inbound `authentication` of type {declared.type} here (bearer, apikey, basic "
+                "and oauth2 are enforced on HTTP ports; or set IOCGATE_TOKENS)",
             )
         if isinstance(adapter, ExposesRest):
             if rest is not None:
@@ -744,8 +811,10 @@ def resolve(
                 _mcp_adapter(adapter, index, operations, flows, problems)
                 continue
             mcp = _mcp_adapter(adapter, index, operations, flows, problems)
+        elif isinstance(adapter, ExposesSkill):
+            check_skills(document, adapter, a_where, problems.add)
         else:
-            problems.not_yet((*a_where, "type"), f"the {adapter.type} adapter")
+            check_control(adapter, a_where, problems.not_yet)
     if rest and mcp and rest.port == mcp.port and mcp.transport == "http":
         problems.not_yet(
             ("capability", "exposes"), f"REST and MCP adapters on one port ({rest.port})"

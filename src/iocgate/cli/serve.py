@@ -32,6 +32,8 @@ DEFAULT_HOST = Settings.host  # the dataclass default: no --host, no config or e
 
 if TYPE_CHECKING:
     from iocgate.capability import Capability
+    from iocgate.exposes.auth import Credential
+    from iocgate.exposes.control import ControlOptions
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import Gateway
 
@@ -60,6 +62,18 @@ def check_exposure(settings: Settings) -> None:
 
 
 @dataclass(frozen=True)
+class AdapterListener:
+    """The socket of one more adapter (skill, control): exposes[``adapter``] of capability
+    ``capability`` (indexes, so that a forked worker finds the same adapter it reloads)."""
+
+    kind: str
+    capability: int
+    adapter: int
+    host: str
+    sock: socket.socket
+
+
+@dataclass(frozen=True)
 class Listeners:
     """The listening sockets, bound before anything starts (``None``: no such adapter)."""
 
@@ -67,6 +81,10 @@ class Listeners:
     mcp: socket.socket | None
     rest_host: str
     mcp_host: str
+    others: tuple[AdapterListener, ...] = ()
+
+    def sockets(self) -> list[socket.socket]:
+        return [s for s in (self.rest, self.mcp, *(o.sock for o in self.others)) if s]
 
 
 @dataclass(frozen=True)
@@ -85,18 +103,26 @@ DUPLICATE_SIGNAL_SECONDS = 0.5
 
 
 def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Listeners:
-    """Bind the REST and MCP (http) ports the capabilities expose; a busy port fails here."""
+    """Bind every port the capabilities expose (REST, MCP http, skill...); a busy port fails
+    here."""
+    from iocgate.capability.model import ExposesControl, ExposesSkill
     from iocgate.gateway import listen
 
     rest_spec = next((c.rest for c in capabilities if c.rest), None)
     mcp_spec = next((c.mcp for c in capabilities if c.mcp and c.mcp.transport == "http"), None)
-    if rest_spec is None and mcp_spec is None:
+    declared = [
+        (c_index, a_index, adapter)
+        for c_index, capability in enumerate(capabilities)
+        for a_index, adapter in enumerate(capability.document.capability.exposes)
+        if isinstance(adapter, ExposesSkill | ExposesControl)
+    ]
+    if rest_spec is None and mcp_spec is None and not declared:
         raise InvalidArgumentError(
-            "the capability exposes no REST or MCP (http) adapter to serve; "
+            "the capability exposes no REST, MCP (http), skill or control adapter to serve; "
             "for an stdio-only MCP adapter run `iocgate stdio`"
         )
-    rest_host = _adapter_host(settings, rest_spec.address if rest_spec else None)
-    mcp_host = _adapter_host(settings, mcp_spec.address if mcp_spec else None)
+    rest_host = _adapter_host(settings, rest_spec)
+    mcp_host = _adapter_host(settings, mcp_spec)
     rest = mcp = None
     if rest_spec is not None:
         rest = listen(
@@ -106,20 +132,28 @@ def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Li
         mcp = listen(
             mcp_host, settings.mcp_port if settings.mcp_port is not None else mcp_spec.port
         )
-    return Listeners(rest, mcp, rest_host, mcp_host)
+    others: list[AdapterListener] = []
+    for c_index, a_index, adapter in declared:
+        host = _adapter_host(settings, adapter)
+        sock = listen(host, adapter.port)
+        others.append(AdapterListener(adapter.type, c_index, a_index, host, sock))
+    return Listeners(rest, mcp, rest_host, mcp_host, tuple(others))
 
 
 def _shown_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _adapter_host(settings: Settings, declared: str | None) -> str:
+def _adapter_host(settings: Settings, adapter: Any) -> str:
     """Where an adapter listens: --host (or the config's host) wins, then the capability's
-    ``address``, then loopback. An off-loopback address in a file still needs tokens."""
+    ``address``, then loopback. An off-loopback address in a file still needs inbound
+    authentication: iocgate's tokens, or the adapter's own declared ``authentication``."""
+    declared = adapter.address if adapter is not None else None
     if settings.host != DEFAULT_HOST or not declared:
         return settings.host
     host = "127.0.0.1" if declared == "localhost" else declared
-    check_exposure(replace(settings, host=host))
+    if adapter.authentication is None:
+        check_exposure(replace(settings, host=host))
     return host
 
 
@@ -201,51 +235,69 @@ def _protect(
     app: Any,
     settings: Settings,
     demo: bool,
-    public_paths: tuple[str, ...] = (),
-    public_prefixes: tuple[str, ...] = (),
+    declared: Sequence[Credential] = (),
+    public: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
 ) -> Any:
-    """Every port alike: the Host allow-list, and inbound bearer authentication when tokens
-    are configured (header and connection bounds are the server's: `gateway.bind_app`)."""
+    """Every port alike: the Host allow-list, and inbound authentication when there are
+    credentials (iocgate's tokens, or what the capability declares on the adapter); ``public``
+    holds the paths and path prefixes that need none (header and connection bounds are the
+    server's: `gateway.bind_app`)."""
     from iocgate.exposes.hosts import HostAllowListMiddleware
 
+    credentials: list[Credential] = list(declared)
     if settings.tokens:
-        from iocgate.exposes.auth import BearerAuthMiddleware
+        from iocgate.exposes.auth import BearerTokens
+
+        credentials.insert(0, BearerTokens(settings.tokens))
+    if credentials:
+        from iocgate.exposes.auth import InboundAuthMiddleware
 
         headers = ((b"x-iocgate-demo", b"true"),) if demo else ()
-        app = BearerAuthMiddleware(
+        paths, prefixes = public
+        app = InboundAuthMiddleware(
             app,
-            settings.tokens,
-            exempt=("/healthz", *public_paths),
-            exempt_prefixes=public_prefixes,
+            credentials,
+            exempt=("/healthz", *paths),
+            exempt_prefixes=prefixes,
             extra_headers=headers,
         )
     hosts, _ = _host_patterns(settings)
     return HostAllowListMiddleware(app, hosts)
 
 
-def _declared_tokens(gateway: Gateway, kind: str) -> tuple[str, ...]:
-    """Bearer tokens the capabilities declare on their ``kind`` adapter, binds rendered."""
-    from iocgate.capability import render_text
+def _declared(gateway: Gateway, kind: str) -> list[Credential]:
+    """The credentials the capabilities declare on their ``kind`` (rest, mcp) adapter."""
+    from iocgate.exposes.credentials import declared_credentials
 
-    tokens: list[str] = []
+    found: list[Credential] = []
     for loaded in gateway.engine.capabilities:
         adapter = loaded.capability.rest if kind == "rest" else loaded.capability.mcp
-        declared = adapter.authentication if adapter is not None else None
-        if declared is not None and declared.type == "bearer" and declared.token:
-            token = render_text(declared.token, loaded.binds)
-            if not token:
-                raise InvalidArgumentError(
-                    f"the {kind} adapter of {loaded.capability.name} declares a bearer token "
-                    f"{declared.token!r} that renders empty: bind its variable"
-                )
-            tokens.append(token)
-    return tuple(dict.fromkeys(tokens))
+        if adapter is not None:
+            label = f"{kind} adapter of {loaded.capability.name}"
+            found += declared_credentials(adapter.authentication, loaded.binds, label)
+    return found
 
 
-def _with_declared(settings: Settings, gateway: Gateway, kind: str) -> Settings:
-    """``settings`` whose tokens include those the capability declares for that adapter."""
-    declared = _declared_tokens(gateway, kind)
-    return replace(settings, tokens=(*settings.tokens, *declared)) if declared else settings
+def _other_app(
+    gateway: Gateway, settings: Settings, listener: AdapterListener, control: ControlOptions
+) -> Any:
+    """The app of a skill or control adapter, behind the same protections as every port."""
+    from iocgate.capability.model import ExposesControl, ExposesSkill
+    from iocgate.exposes.control import create_control_app
+    from iocgate.exposes.skill import create_skill_app
+
+    loaded = gateway.engine.capabilities[listener.capability]
+    adapter = loaded.capability.document.capability.exposes[listener.adapter]
+    if isinstance(adapter, ExposesSkill):
+        app = create_skill_app(loaded.capability, adapter)
+    else:
+        assert isinstance(adapter, ExposesControl)
+        app = create_control_app(loaded.capability, adapter, control)
+    from iocgate.exposes.credentials import declared_credentials
+
+    label = f"{listener.kind} adapter of {loaded.capability.name}"
+    declared = declared_credentials(adapter.authentication, loaded.binds, label)
+    return _protect(app, replace(settings, host=listener.host), gateway.demo is not None, declared)
 
 
 def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
@@ -268,8 +320,8 @@ def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
             version=__version__,
         ),
     )
-    secured = _with_declared(settings, gateway, "rest")
-    protected = _protect(app, secured, demo, extras.public_paths, extras.public_prefixes)
+    public = (extras.public_paths, extras.public_prefixes)
+    protected = _protect(app, settings, demo, _declared(gateway, "rest"), public)
     return protected
 
 
@@ -288,7 +340,40 @@ def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
     )
     options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
     app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
-    return _protect(app, _with_declared(settings, gateway, "mcp"), gateway.demo is not None)
+    return _protect(app, settings, gateway.demo is not None, _declared(gateway, "mcp"))
+
+
+def _control_options(
+    gateway: Gateway, listeners: Listeners, apps: list[Any], metrics: Metrics
+) -> ControlOptions:
+    """What a control port reports: every adapter served here and whether it started."""
+    from iocgate import __version__
+    from iocgate.exposes.control import ControlOptions
+
+    first = gateway.capabilities[0]
+    declared: list[tuple[str, str, socket.socket | None]] = [
+        ("rest", first.rest.namespace if first.rest else "", listeners.rest),
+        ("mcp", first.mcp.namespace if first.mcp else "", listeners.mcp),
+    ]
+    for other in listeners.others:
+        adapter = gateway.capabilities[other.capability].document.capability.exposes[other.adapter]
+        declared.append((other.kind, adapter.namespace, other.sock))
+
+    def adapters() -> list[dict[str, Any]]:
+        states = {served.sock: served for served in apps}
+        found: list[dict[str, Any]] = []
+        for kind, namespace, sock in declared:
+            if sock is None:
+                continue
+            served = states.get(sock)
+            started = bool(served and served.server and served.server.started)
+            entry = {"type": kind, "namespace": namespace, "port": sock.getsockname()[1]}
+            found.append({k: v for k, v in entry.items() if v != ""} | {
+                "state": "started" if started else "stopped"
+            })  # fmt: skip
+        return found
+
+    return ControlOptions(adapters=adapters, metrics=metrics.route(), version=__version__)
 
 
 async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
@@ -317,6 +402,9 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                 urls.append(f"console  {rest_url}/")
         if mcp_sock is not None:
             urls.append(f"MCP      http://{_shown_host(mcp_host)}:{mcp_sock.getsockname()[1]}/mcp")
+        for other in listeners.others:
+            url = f"http://{_shown_host(other.host)}:{other.sock.getsockname()[1]}"
+            urls.append(f"{other.kind:<8} {url}" + ("/skills" if other.kind == "skill" else ""))
         # Said as soon as the ports are bound, before any access line (#17): a log read from a
         # file or a journal must start by saying what answers there.
         if announce and gateway.demo is not None:
@@ -335,6 +423,18 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                     app = _rest_app(gateway, settings, metrics)
                     served = bind_app(
                         "rest", app, rest_host, 0, drain_seconds=drain, sock=rest_sock,
+                        trusted_proxies=settings.trusted_proxies,
+                        header_timeout=settings.header_timeout,
+                        client_connections=settings.client_connections,
+                    )  # fmt: skip
+                    apps.append(served)
+                    assert served.server is not None
+                    servers.start_soon(served.server.serve, [served.sock])
+                control = _control_options(gateway, listeners, apps, metrics)
+                for other in listeners.others:
+                    app = _other_app(gateway, settings, other, control)
+                    served = bind_app(
+                        other.kind, app, other.host, 0, drain_seconds=drain, sock=other.sock,
                         trusted_proxies=settings.trusted_proxies,
                         header_timeout=settings.header_timeout,
                         client_connections=settings.client_connections,
@@ -429,9 +529,8 @@ def _serve_workers(settings: Settings, count: int) -> int:
     try:
         return Supervisor(count, work, on_exit=forget).run()
     finally:
-        for sock in (listeners.rest, listeners.mcp):
-            if sock is not None:
-                sock.close()
+        for sock in listeners.sockets():
+            sock.close()
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 

@@ -121,7 +121,7 @@ def test_constructs_not_run_yet_validate_but_are_named_for_serve() -> None:
     assert not any("steps" in field for field in notes)  # steps run now (engine/flow.py)
     assert capability.mcp is not None
     assert [t.name for t in capability.mcp.tools] == ["ship-summary"]
-    assert "skill adapter" in notes["capability.exposes[1].type"]
+    assert not any(field.startswith("capability.exposes[1]") for field in notes)  # skills run
     assert all(e.line for e in capability.unsupported)
 
 
@@ -145,7 +145,7 @@ def test_validate_cli_accepts_both_versions_and_lists_what_serve_refuses() -> No
          str(VERSIONS / "orchestrated-beta5.yaml")],
     )  # fmt: skip
     assert run.exit_code == 0, run.output
-    assert "not run yet: capability.exposes[1].type" in run.output
+    assert "not run yet: capability.consumes[0].tunnel" in run.output
 
 
 def test_the_embedded_capability_and_its_migration_load_and_validate(tmp_path: Path) -> None:

@@ -7,19 +7,24 @@ the tool's input schema before anything is sent upstream, and every exception is
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, cast
 
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
+from mcp.server.caching import CACHEABLE_METHODS, CacheHint
 from mcp.shared.exceptions import MCPError
 
 from iocgate.capability import Operation
 from iocgate.engine import Caller, Engine, LoadedCapability, Result, new_request_id, request_id_from
+from iocgate.errors import IocgateError
 from iocgate.exposes.access import AccessRecord, client_of
 from iocgate.exposes.mcp.links import rest_url
 from iocgate.exposes.mcp.options import McpOptions
+from iocgate.exposes.mcp.prompts import PromptTable
+from iocgate.exposes.mcp.resources import ResourceTable
 from iocgate.exposes.mcp.results import (
     CallInfo,
     render_data,
@@ -35,8 +40,11 @@ from iocgate.exposes.mcp.tools import (
     build_tool_table,
     has_paging,
 )
+from iocgate.exposes.skill.catalog import skill_groups
 
 __all__ = ["create_mcp_server"]
+
+log = logging.getLogger("iocgate.mcp")
 
 INSTRUCTIONS = (
     "Each tool calls one upstream API operation. Answers larger than the context budget are "
@@ -249,19 +257,104 @@ def _wire_form(result: types.CallToolResult) -> dict[str, Any]:
     return dumped
 
 
-def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
-    """A low-level MCP server with one tool per spec tool (plus ``options.extra_tools``).
+class _Catalog:
+    """Resources and prompts of every capability served (handlers registered only if any)."""
 
-    It advertises the ``tools`` capability only. Raises ``ValueError`` when two tools share a
-    name; a schema that is not valid JSON Schema fails its tool's first call.
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        adapters = [
+            (
+                loaded.capability.mcp,
+                loaded.capability.path.parent if loaded.capability.path else None,
+            )
+            for loaded in engine.capabilities
+            if loaded.capability.mcp is not None
+        ]
+        self.resources = ResourceTable(
+            engine, [(spec, base) for mcp, base in adapters for spec in mcp.resources]
+        )
+        self.prompts = PromptTable([(p, base) for mcp, base in adapters for p in mcp.prompts])
+        hinted = next(
+            (mcp for mcp, _ in adapters if mcp.ttl_ms is not None or mcp.cache_scope), None
+        )
+        self.hint = (
+            CacheHint(hinted.ttl_ms or 0, "public" if hinted.cache_scope == "public" else "private")
+            if hinted is not None
+            else None
+        )
+
+    async def list_resources(
+        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        return self.resources.listing()
+
+    async def list_templates(
+        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return self.resources.templates()
+
+    async def read_resource(
+        self, ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        caller = Caller(adapter="mcp", client_id=_client_id(ctx), request_id=_request_id(ctx))
+        try:
+            return await self.resources.read(str(params.uri), caller)
+        except MCPError:
+            raise
+        except IocgateError as exc:  # the boundary: a clear error, never the SDK's raw text
+            code = types.INVALID_PARAMS if exc.status < 500 else types.INTERNAL_ERROR
+            message = self.engine.redact(f"reading {params.uri}: {exc.message}")
+            raise MCPError(code=code, message=message) from None
+        except Exception:
+            log.exception("reading resource %s failed (request %s)", params.uri, caller.request_id)
+            message = f"reading {params.uri} failed inside iocgate (request {caller.request_id})"
+            raise MCPError(code=types.INTERNAL_ERROR, message=message) from None
+
+    async def list_prompts(
+        self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListPromptsResult:
+        return self.prompts.listing()
+
+    async def get_prompt(
+        self, ctx: ServerRequestContext[Any, Any], params: types.GetPromptRequestParams
+    ) -> types.GetPromptResult:
+        return self.prompts.get(params.name, params.arguments)
+
+    def handlers(self) -> dict[str, Any]:
+        """The ``Server`` keyword arguments for what the capabilities declare, and no more."""
+        found: dict[str, Any] = {}
+        if self.resources:
+            found.update(
+                on_list_resources=self.list_resources,
+                on_list_resource_templates=self.list_templates,
+                on_read_resource=self.read_resource,
+            )
+        if self.prompts:
+            found.update(on_list_prompts=self.list_prompts, on_get_prompt=self.get_prompt)
+        if self.hint is not None:
+            found["cache_hints"] = dict.fromkeys(CACHEABLE_METHODS, self.hint)
+        return found
+
+
+def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
+    """A low-level MCP server with one tool per spec tool (plus ``options.extra_tools``), and
+    the capabilities' resources and prompts when they declare any.
+
+    It advertises ``tools``, and ``resources``/``prompts`` only when there are some. Raises
+    ``ValueError`` when two tools share a name; a schema that is not valid JSON Schema fails its
+    tool's first call.
     """
     table = build_tool_table(engine.capabilities, options.extra_tools)
     dispatcher = _Dispatcher(engine, options, table)
+    catalog = _Catalog(engine)
     return Server(
         options.server_name,
         version=options.version,
-        instructions=INSTRUCTIONS,
+        instructions="\n\n".join(
+            filter(None, [INSTRUCTIONS, skill_groups(c.capability for c in engine.capabilities)])
+        ),
         on_list_tools=dispatcher.list_tools,
         on_call_tool=dispatcher.call_tool_wire,
         get_tool_input_schema=dispatcher.input_schema,
+        **catalog.handlers(),
     )
