@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 PROTOCOL = "2026-07-28"
-_BANNER_URL = re.compile(r"^\s*(REST|MCP)\s+(http://[^/\s]+)", re.MULTILINE)
+_BANNER_URL = re.compile(r"^\s*(REST|MCP|skill|control)\s+(http://[^/\s]+)", re.MULTILINE | re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,19 +262,23 @@ class Outcome:
 def run_all(
     cases: list[Case], directory: Path, env: Mapping[str, str], mcp: McpCall, token: str
 ) -> list[Outcome]:
-    """Run every case, one `iocgate serve` per capability file (kept for that file's cases)."""
+    """Run every case, one `iocgate serve` at a time: a file's server lives for its run of
+    consecutive cases, then stops, as the reference workflow serves one step after another
+    (tutorial files declare the same fixed ports for their skill adapters)."""
     outcomes: list[Outcome] = []
-    with contextlib.ExitStack() as stack:
-        started: dict[str, Served | str] = {}
+    current: tuple[str, Served | str] | None = None
+    with contextlib.ExitStack() as outer:
         for case in cases:
-            if case.file not in started:
+            if current is None or current[0] != case.file:
+                outer.close()  # the previous file's server, before this one binds its ports
                 try:
-                    started[case.file] = stack.enter_context(
+                    served: Served | str = outer.enter_context(
                         serving(directory / case.file, env, extra=("--allow-writes",))
                     )
                 except RuntimeError as error:
-                    started[case.file] = "serve: " + str(error).splitlines()[-1].strip()
-            served = started[case.file]
+                    served = "serve: " + str(error).splitlines()[-1].strip()
+                current = (case.file, served)
+            served = current[1]
             if isinstance(served, str):
                 outcomes.append(Outcome(case, False, served))
                 continue
