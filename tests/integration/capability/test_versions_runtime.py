@@ -101,9 +101,10 @@ def test_serve_refuses_constructs_it_does_not_run_naming_file_and_line(tmp_path:
     path = VERSIONS / "orchestrated-beta5.yaml"
     run = serve_once(path, tmp_path)
     assert run.returncode == 1
-    # steps run now (docs/orchestration.md); the skill adapter is still refused
-    line = path.read_text().splitlines().index("  - type: skill") + 1
-    assert f"{path}:{line}: capability.exposes[1].type: the skill adapter" in run.stderr
+    # steps and skill adapters run now (docs/orchestration.md, docs/adapters.md); a Ziti tunnel
+    # is still refused, at the line that declares it
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "tunnel:" in text)
+    assert f"{path}:{line}: capability.consumes[0].tunnel: a Ziti `tunnel`" in run.stderr
     assert "not supported" in run.stderr
 
 
