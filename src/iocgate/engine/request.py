@@ -300,7 +300,10 @@ def build_upstream_request(
                 value = render_text(value, {**binds, **arguments})  # e.g. a header from a bind
             by_location.setdefault(param.location, {})[param.name] = value
     path_values = {k: str(v) for k, v in by_location.get("path", {}).items()}
-    url = (base_uri or operation.base_uri).rstrip("/") + render_path(operation.path, path_values)
+    path = render_path(operation.path, path_values)
+    # A resource path written without its leading slash ("databases/{id}") is still relative
+    # to the base URI's path, never glued onto its last segment ("/v1databases").
+    url = (base_uri or operation.base_uri).rstrip("/") + ("/" + path.lstrip("/") if path else "")
     query = [(k, _query_text(v)) for k, v in by_location.get("query", {}).items()]
     if query:
         url += "?" + urlencode(query)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iocgate.capability import Capability, load_capability_text, resolve_binds
+from iocgate.capability import BindValues, Capability, load_capability_text, resolve_binds
 from iocgate.engine.request import (
     UpstreamRequest,
     build_upstream_request,
@@ -140,3 +140,30 @@ def test_a_credential_too_short_to_cut_out_of_an_answer_is_left_to_the_logs() ->
     cap = capability()
     binds = resolve_binds(cap.binds, capability_file="t.yaml", environ={"API_KEY": "p"})
     assert credential_values(list(cap.operations.values()), binds) == []
+
+
+def test_a_resource_path_without_its_leading_slash_stays_under_the_base_path() -> None:
+    text = textwrap.dedent(
+        """\
+        naftiko: 1.0.0-alpha2
+        info: {label: T}
+        capability:
+          consumes:
+          - type: http
+            namespace: up
+            baseUri: https://up.example/v1
+            resources:
+            - name: r
+              path: databases/{id}/query
+              operations:
+              - name: query
+                inputParameters:
+                - {name: id, in: path, type: string, required: true}
+          exposes:
+          - {type: mcp, namespace: m, tools: [{name: t, call: up.query}]}
+        """
+    )
+    operation = load_capability_text(text).operation("query")
+    assert operation is not None
+    request = build_upstream_request(operation, {"id": "d1"}, BindValues())
+    assert request.url == "https://up.example/v1/databases/d1/query"
