@@ -419,10 +419,11 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
             if role is not None:
                 group.start_soon(_watch_parent, role.parent, apps, stopped)
             async with anyio.create_task_group() as servers:
-                if rest_sock is not None:
-                    app = _rest_app(gateway, settings, metrics)
+
+                def start(kind: str, app: Any, host: str, sock: socket.socket) -> None:
+                    """Serve ``app`` on its bound socket, with every port's bounds."""
                     served = bind_app(
-                        "rest", app, rest_host, 0, drain_seconds=drain, sock=rest_sock,
+                        kind, app, host, 0, drain_seconds=drain, sock=sock,
                         trusted_proxies=settings.trusted_proxies,
                         header_timeout=settings.header_timeout,
                         client_connections=settings.client_connections,
@@ -430,33 +431,20 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
                     apps.append(served)
                     assert served.server is not None
                     servers.start_soon(served.server.serve, [served.sock])
+
+                if rest_sock is not None:
+                    start("rest", _rest_app(gateway, settings, metrics), rest_host, rest_sock)
                 control = _control_options(gateway, listeners, apps, metrics)
                 for other in listeners.others:
                     app = _other_app(gateway, settings, other, control)
-                    served = bind_app(
-                        other.kind, app, other.host, 0, drain_seconds=drain, sock=other.sock,
-                        trusted_proxies=settings.trusted_proxies,
-                        header_timeout=settings.header_timeout,
-                        client_connections=settings.client_connections,
-                    )  # fmt: skip
-                    apps.append(served)
-                    assert served.server is not None
-                    servers.start_soon(served.server.serve, [served.sock])
+                    start(other.kind, app, other.host, other.sock)
                 if mcp_sock is not None and not stopped.is_set():
                     # REST answers while the MCP stack is imported in a worker thread (the
                     # import would otherwise hold the event loop for ~0.7 s).
                     await anyio.to_thread.run_sync(_import_mcp_stack)
                 if mcp_sock is not None and not stopped.is_set():  # no SIGTERM meanwhile
                     app = _mcp_app(gateway, replace(settings, host=mcp_host), rest_url)
-                    served = bind_app(
-                        "mcp", app, mcp_host, 0, drain_seconds=drain, sock=mcp_sock,
-                        trusted_proxies=settings.trusted_proxies,
-                        header_timeout=settings.header_timeout,
-                        client_connections=settings.client_connections,
-                    )  # fmt: skip
-                    apps.append(served)
-                    assert served.server is not None
-                    servers.start_soon(served.server.serve, [served.sock])
+                    start("mcp", app, mcp_host, mcp_sock)
                 elif mcp_sock is not None and role is None:
                     mcp_sock.close()  # stopped before MCP was up: nothing will serve it
                 settle_heap()
