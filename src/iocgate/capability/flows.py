@@ -45,30 +45,37 @@ MAX_PAGES = 20
 class Pagination:
     """Cursor pagination of a consumed operation (iocgate extension, naftiko/ikanos #484).
 
-    A step calling the operation reads page after page: ``items`` of each answer gathered,
-    ``next_cursor`` of each answer passed back as the ``cursor_parameter`` argument, until no
-    cursor comes back or ``max_pages`` pages were read.
+    A step calling the operation reads page after page: ``items`` of each answer gathered, the
+    next cursor passed back as the ``cursor_parameter`` argument, until no cursor comes back or
+    ``max_pages`` pages were read. The next cursor is either a value in the answer
+    (``next_cursor``) or, in the link-body form, the ``cursor_parameter`` of the next page's URL
+    the answer carries (``next_link``, e.g. VirusTotal's ``$.links.next``).
     """
 
     cursor_parameter: str
-    next_cursor: str
+    next_cursor: str | None
     items: str
     max_pages: int = 5
+    next_link: str | None = None
 
 
 def read_pagination(raw: object, parameters: set[str]) -> Pagination | str:
     """A consumed operation's ``pagination`` block, or what is wrong with it."""
+    shape = "{type: cursor, cursorParameter, nextCursor or nextLink, items, maxPages}"
     if not isinstance(raw, dict) or raw.get("type", "cursor") != "cursor":
-        return "`pagination` must be {type: cursor, cursorParameter, nextCursor, items, maxPages}"
-    cursor, next_cursor, items = (raw.get(k) for k in ("cursorParameter", "nextCursor", "items"))
-    if not (isinstance(cursor, str) and isinstance(next_cursor, str) and isinstance(items, str)):
-        return "`pagination` needs cursorParameter, nextCursor and items (JSON paths `$.x.y`)"
+        return f"`pagination` must be {shape}"
+    cursor, items = raw.get("cursorParameter"), raw.get("items")
+    next_cursor, next_link = raw.get("nextCursor"), raw.get("nextLink")
+    if not (isinstance(cursor, str) and isinstance(items, str)):
+        return f"`pagination` needs cursorParameter and items (JSON paths `$.x.y`): {shape}"
+    if sum(isinstance(v, str) for v in (next_cursor, next_link)) != 1:
+        return "`pagination` needs exactly one of nextCursor (a cursor) or nextLink (a URL)"
     if cursor not in parameters:
         return f"`pagination.cursorParameter` {cursor!r} is not a parameter of the operation"
     pages = raw.get("maxPages", 5)
     if not isinstance(pages, int) or not 1 <= pages <= MAX_PAGES:
         return f"`pagination.maxPages` must be an integer from 1 to {MAX_PAGES}"
-    return Pagination(cursor, next_cursor, items, pages)
+    return Pagination(cursor, next_cursor, items, pages, next_link)
 
 
 @dataclass(frozen=True, slots=True)

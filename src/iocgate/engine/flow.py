@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from iocgate.capability import Operation, OutputParameter
-from iocgate.capability.flows import MAX_FOR_EACH, CallStep, FlowPlan, LookupStep
+from iocgate.capability.flows import MAX_FOR_EACH, CallStep, FlowPlan, LookupStep, Pagination
 from iocgate.engine.body_template import render_tree
 from iocgate.engine.mapping import apply_output_mapping
 from iocgate.engine.result import Result
@@ -173,7 +174,7 @@ class _Run:
             page = await self.fetch(step, arguments)
             items = _path(page, pagination.items)[1]
             gathered.extend(items if isinstance(items, list) else [] if items is None else [items])
-            cursor = _path(page, pagination.next_cursor)[1]
+            cursor = _next_cursor(page, pagination)
             if cursor in (None, ""):
                 break
             arguments = arguments | {pagination.cursor_parameter: cursor}
@@ -251,3 +252,15 @@ async def run_plan(plan: FlowPlan, inputs: Mapping[str, Any], invoke: Invoke) ->
     run = _Run(plan, inputs, invoke)
     await run.steps()
     return run.answer()
+
+
+def _next_cursor(page: Any, pagination: Pagination) -> Any:
+    """The cursor of the page after ``page``: read from the answer, or from its next link."""
+    if pagination.next_cursor is not None:
+        return _path(page, pagination.next_cursor)[1]
+    assert pagination.next_link is not None
+    link = _path(page, pagination.next_link)[1]
+    if not isinstance(link, str):
+        return None
+    values = parse_qs(urlsplit(link).query).get(pagination.cursor_parameter)
+    return values[0] if values else None

@@ -326,3 +326,37 @@ def test_a_pagination_without_a_known_cursor_parameter_is_refused() -> None:
     text = PAGED.replace("MAX", "3").replace("cursorParameter: cursor", "cursorParameter: page")
     _, errors = check_capability(read_source(text, "p.yaml"))
     assert any("'page' is not a parameter of the operation" in e.message for e in errors)
+
+
+class LinkedPages(Pages):
+    """The same pages chained as VirusTotal does: the next page's URL in ``links.next``."""
+
+    async def __call__(self, operation: Operation, arguments: dict[str, object]) -> Result:
+        result = await super().__call__(operation, arguments)
+        body = dict(result.data)
+        cursor = body.pop("meta")["cursor"]
+        body["links"] = {"self": "https://up.example/api/events"}
+        if cursor:
+            body["links"]["next"] = f"https://up.example/api/events?limit=2&cursor={cursor}"
+        return Result(status=200, content_type="application/json", operation=operation.name,
+                      request_id="r", value=body)  # fmt: skip
+
+
+async def test_a_link_body_paginated_step_follows_the_cursor_of_each_next_link() -> None:
+    text = PAGED.replace("MAX", "5").replace(
+        'nextCursor: "$.meta.cursor"', 'nextLink: "$.links.next"'
+    )
+    capability = load_capability_text(text)
+    assert capability.mcp is not None
+    pages = LinkedPages()
+    events = await run_plan(capability.mcp.tools[0].flow, {}, pages)
+    assert events == ["e1", "e2", "e3", "e4", "e5", "e6"]
+    assert pages.cursors == [None, "p2", "p3"]
+
+
+def test_a_pagination_with_both_or_neither_next_form_is_refused() -> None:
+    both = PAGED.replace("MAX", "3").replace(
+        'nextCursor: "$.meta.cursor"', 'nextCursor: "$.meta.cursor", nextLink: "$.links.next"'
+    )
+    _, errors = check_capability(read_source(both, "p.yaml"))
+    assert any("exactly one of nextCursor" in e.message for e in errors)
