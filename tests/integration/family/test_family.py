@@ -43,7 +43,7 @@ async def gateway(
 ) -> AsyncIterator[Gateway]:
     flags.setdefault("cache", "memory")
     settings = load_settings(
-        {"capabilities": files, "upstream": echo_url, **flags},
+        {"capabilities": files, "upstream": echo_url, "state_dir": tmp_path / "state", **flags},
         environ={"ITEMS_KEY": "items-secret", "XDG_CACHE_HOME": str(tmp_path)},
     )
     async with open_gateway(settings) as opened:
