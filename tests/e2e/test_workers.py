@@ -54,7 +54,7 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[str, int, Path, object, str]]:
         ]  # fmt: skip
         with running(args, env, stderr_path=log) as process:
             base = f"http://127.0.0.1:{rest}"
-            wait_http(base + "/healthz")
+            wait_http(base + "/healthz", timeout=60)  # two workers start on a loaded machine
             yield base, rest, log, process, upstream
 
 
@@ -159,7 +159,7 @@ def download_workers(tmp_path: Path) -> Iterator[tuple[str, int, object, str]]:
             "--mcp-port", str(mcp), "--quota", "unlimited",
         ]  # fmt: skip
         with running(args, env, stderr_path=tmp_path / "serve.log") as process:
-            wait_http(f"http://127.0.0.1:{rest}/healthz")
+            wait_http(f"http://127.0.0.1:{rest}/healthz", timeout=60)
             yield f"http://127.0.0.1:{rest}", rest, process, upstream
 
 

@@ -46,7 +46,7 @@ async def gateway(
     flags.setdefault("cache", "memory")
     flags.setdefault("state_dir", tmp_path)  # never the user's own quota counters
     settings = load_settings(
-        {"capabilities": files, "upstream": echo_url, **flags},
+        {"capabilities": files, "upstream": echo_url, "state_dir": tmp_path / "state", **flags},
         environ={"ITEMS_KEY": "items-secret", "XDG_CACHE_HOME": str(tmp_path)},
     )
     async with open_gateway(settings) as opened:
