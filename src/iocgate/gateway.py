@@ -33,6 +33,7 @@ from iocgate.engine import (
 from iocgate.errors import BindError, CapabilityError
 from iocgate.exposes.limits import bounded_protocol
 from iocgate.settings import API_KEY_VARIABLE, Settings
+from iocgate.sockets import listening_socket
 from iocgate.virustotal import DEFAULT_CAPABILITIES, VirusTotalPlugin
 
 __all__ = [
@@ -103,19 +104,14 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port``; a busy port is a clear error."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    """A listening socket on ``host:port`` for an adapter; a busy port is a clear error."""
     try:
-        sock.bind((host, port))
+        sock = listening_socket(host, port)
     except OSError as exc:
-        sock.close()
         raise CapabilityError(
             f"cannot listen on {host}:{port}: {exc.strerror}; choose another port "
             "(--rest-port / --mcp-port) or stop what uses it"
         ) from None
-    sock.listen(2048)
     sock.setblocking(False)
     return sock
 

@@ -100,20 +100,15 @@ def mock(openapi_files: tuple[Path, ...], host: str, port: int, as_json: bool) -
 
 
 def _listen(host: str, port: int) -> tuple[socket.socket, str]:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    from iocgate.sockets import listening_socket, socket_origin
+
     try:
-        sock.bind((host, port))
+        sock = listening_socket(host, port)
     except OSError as error:
-        sock.close()
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {error.strerror}; pick another --port"
         ) from None
-    # Listening now (uvicorn would only later) makes the printed URLs connectable at once.
-    sock.listen(2048)
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
-    return sock, f"http://{shown}:{sock.getsockname()[1]}"
+    return sock, socket_origin(sock, host)
 
 
 def _banner(services: tuple[MockService, ...], origin: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import socket
 import sys
 from typing import Any
 
@@ -177,19 +176,13 @@ def _table(settings: SimSettings, corpus: Corpus) -> str:
 def _serve(settings: SimSettings, host: str, port: int, *, as_json: bool) -> None:
     import uvicorn  # only when serving: --list and --help stay fast
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    from iocgate.sockets import listening_socket, socket_origin
+
     try:
-        sock.bind((host, port))
+        sock = listening_socket(host, port)
     except OSError as error:
-        sock.close()
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    # Listening now (uvicorn would only later) makes the printed URL connectable at once.
-    sock.listen(2048)
-    bound = sock.getsockname()[1]
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
-    origin = f"http://{shown}:{bound}"
+    origin = socket_origin(sock, host)
     app = create_app(settings)
     _banner(settings, app.state.sim.corpus, origin)
     if as_json:
