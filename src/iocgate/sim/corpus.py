@@ -90,6 +90,17 @@ _SPECIAL: tuple[_Plan, ...] = (
     _Plan("linux", "linux", 4, (("Zenbox Linux", _WEB),)),
     _Plan("none", "android", 1, ()),
 )
+_ORDINARY_SANDBOXES = (
+    "VirusTotal Jujubox",
+    "VirusTotal Observer",
+    "Zenbox",
+    "VirusTotal ZenBox",
+    "Dr.Web vxCube",
+    "ReaQta-Hive",
+    "C2AE",
+    "CAPA",
+    "Microsoft Sysinternals",
+)
 # Kinds added later take the place of the last ordinary files, so that every file made before
 # them (the kinds above and the ordinary files) keeps its hashes and content.
 _LATER: tuple[_Plan, ...] = (
@@ -101,15 +112,7 @@ _LATER: tuple[_Plan, ...] = (
         tuple(
             (name, SANDBOXES[name].artefacts[:2])
             for name in (
-                "VirusTotal Jujubox",
-                "VirusTotal Observer",
-                "Zenbox",
-                "VirusTotal ZenBox",
-                "Dr.Web vxCube",
-                "ReaQta-Hive",
-                "C2AE",
-                "CAPA",
-                "Microsoft Sysinternals",
+                *_ORDINARY_SANDBOXES,
                 "Tencent HABO",
                 "Lastline",
                 "VenusEye Sandbox",
@@ -118,17 +121,6 @@ _LATER: tuple[_Plan, ...] = (
             )
         ),
     ),
-)
-_ORDINARY_SANDBOXES = (
-    "VirusTotal Jujubox",
-    "VirusTotal Observer",
-    "Zenbox",
-    "VirusTotal ZenBox",
-    "Dr.Web vxCube",
-    "ReaQta-Hive",
-    "C2AE",
-    "CAPA",
-    "Microsoft Sysinternals",
 )
 _ORDINARY_SCALES = (1, 2, 4, 8, 16, 30, 60, 120, 250, 400)
 
