@@ -189,19 +189,24 @@ def _step(
             f"(known: {', '.join(sorted(operations)) or 'none'})",
         )
         return None
-    for target in step.with_:
+    sent: dict[str, Any] = {}
+    for target, value in step.with_.items():
         if operation.parameter(target) is None:
+            # As for a tool's `with` (spec.py): the reference engine accepts it, the value is
+            # sent nowhere, so a warning, and the step calls without it.
             allowed = ", ".join(p.name for p in operation.parameters) or "none"
-            problems.add(
+            problems.warn(
                 (*where, "with", target),
                 f"step {step.name!r}: {target!r} is not a parameter of {step.call} "
-                f"(its parameters: {allowed})",
+                f"(its parameters: {allowed}); the value is sent nowhere",
             )
+            continue
+        sent[target] = value
     when, for_each = _extension(step, "when"), _extension(step, "forEach")
     alias = _extension(step, "as") or "item"
-    calls = (step_paths(step.with_) | step_paths(when) | step_paths(for_each)) & known
+    calls = (step_paths(sent) | step_paths(when) | step_paths(for_each)) & known
     return CallStep(
-        step.name, operation, tuple(step.with_.items()), frozenset(calls), when, for_each, alias
+        step.name, operation, tuple(sent.items()), frozenset(calls), when, for_each, alias
     )
 
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 __all__ = ["Reference", "parse_reference"]
 
 _MUSTACHE = re.compile(r"^\{\{\s*([\w.$-]+)\s*\}\}$")
+# `{x}`: the single-brace spelling of a reference, as in URI templates and the seed's paths
+# (an MCP resource maps `with: {id: "{id}"}` from its `uri: "photos://{id}/bytes"`).
+_BRACED = re.compile(r"^\{\s*([\w.$-]+)\s*\}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +34,7 @@ def parse_reference(raw: object, prefixes: tuple[str, ...]) -> Reference:
     if not isinstance(raw, str):
         return Reference(None, raw)
     text = raw.strip()
-    match = _MUSTACHE.match(text)
+    match = _MUSTACHE.match(text) or _BRACED.match(text)
     if match:
         text = match.group(1)
         for prefix in prefixes:

@@ -360,3 +360,21 @@ def test_a_pagination_with_both_or_neither_next_form_is_refused() -> None:
     )
     _, errors = check_capability(read_source(both, "p.yaml"))
     assert any("exactly one of nextCursor" in e.message for e in errors)
+
+
+async def test_a_step_with_naming_no_parameter_warns_and_calls_without_it() -> None:
+    # The reference engine accepts such a `with` entry (its own embedding fixture has one).
+    text = PAGED.replace("MAX", "3").replace("with: {limit: 2}", "with: {limit: 2, name: x}")
+    capability, errors = check_capability(read_source(text, "p.yaml"))
+    assert errors == []
+    assert capability is not None and capability.mcp is not None
+    assert any("'name' is not a parameter" in w.message for w in capability.warnings)
+    pages = Pages()
+    seen: list[dict[str, object]] = []
+
+    async def invoke(operation: Operation, arguments: dict[str, object]) -> Result:
+        seen.append(dict(arguments))
+        return await pages(operation, arguments)
+
+    await run_plan(capability.mcp.tools[0].flow, {}, invoke)
+    assert seen and all("name" not in arguments for arguments in seen)
