@@ -1,25 +1,20 @@
 """The engine: one invocation path from (operation, arguments) to an upstream `Result`."""
 
-from iocgate.engine.artefact_cache import ArtefactCache, StoredArtefact
-from iocgate.engine.backends import (
-    describe_store,
-    is_redis,
-    open_budget_store,
-    open_cache,
-    open_quota,
-)
-from iocgate.engine.budget import Budget, Window, WindowUsage, parse_budget
-from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
-from iocgate.engine.clients import PerClientQuota, half_budget
 from iocgate.engine.flight import SingleFlight
 from iocgate.engine.formats import is_binary, is_converted
 from iocgate.engine.hooks import Plugin, Plugins
 from iocgate.engine.invoke import CacheMode, Caller, Engine, LoadedCapability
 from iocgate.engine.mapping import apply_output_mapping
-from iocgate.engine.memory_cache import MemoryCache
 from iocgate.engine.observer import NullObserver, Observer
-from iocgate.engine.quota import BudgetQuota, BudgetStore, MemoryBudgetStore, Quota, UnlimitedQuota
-from iocgate.engine.redis_store import RedisBudgetStore, RedisCache, connect_redis
+from iocgate.engine.quota.budget import Budget, Window, WindowUsage, parse_budget
+from iocgate.engine.quota.clients import PerClientQuota, half_budget
+from iocgate.engine.quota.scheduler import (
+    BudgetQuota,
+    BudgetStore,
+    MemoryBudgetStore,
+    Quota,
+    UnlimitedQuota,
+)
 from iocgate.engine.request import (
     UpstreamRequest,
     build_upstream_request,
@@ -29,7 +24,18 @@ from iocgate.engine.request import (
 )
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy, parse_retry_after
-from iocgate.engine.sqlite_store import SqliteBudgetStore, SqliteCache, SqliteDatabase
+from iocgate.engine.stores.artefacts import ArtefactCache, StoredArtefact
+from iocgate.engine.stores.backends import (
+    describe_store,
+    is_redis,
+    open_budget_store,
+    open_cache,
+    open_quota,
+)
+from iocgate.engine.stores.cache import Cache, CachedResponse, CachePolicy, NullCache
+from iocgate.engine.stores.memory import MemoryCache
+from iocgate.engine.stores.redis import RedisBudgetStore, RedisCache, connect_redis
+from iocgate.engine.stores.sqlite import SqliteBudgetStore, SqliteCache, SqliteDatabase
 from iocgate.engine.upstream import UpstreamClient, UpstreamSettings
 from iocgate.engine.writes import WritePolicy
 

@@ -24,7 +24,6 @@ import anyio
 import httpx
 
 from iocgate.capability import Operation
-from iocgate.engine.cache import CachedResponse
 from iocgate.engine.formats import (
     binary_too_large,
     bounded_chunks,
@@ -41,6 +40,7 @@ from iocgate.engine.retry import (
     parse_retry_after,
     with_retries,
 )
+from iocgate.engine.stores.cache import CachedResponse
 from iocgate.engine.upstream import UpstreamResponse, UpstreamSettings
 from iocgate.errors import (
     BadUpstreamAnswerError,

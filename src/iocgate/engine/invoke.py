@@ -20,7 +20,6 @@ import anyio
 import anyio.to_thread
 
 from iocgate.capability import BindValues, Capability, ExposedCall, Operation
-from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
 from iocgate.engine.fetch import PASSED_HEADERS, Fetched, Invocation, fetch
 from iocgate.engine.flight import SingleFlight
 from iocgate.engine.flow import StepFailed, run_plan
@@ -35,7 +34,7 @@ from iocgate.engine.formats import (
 from iocgate.engine.hooks import Plugins
 from iocgate.engine.mapping import apply_output_mapping, is_passthrough
 from iocgate.engine.observer import NullObserver, Observer
-from iocgate.engine.quota import Quota, UnlimitedQuota
+from iocgate.engine.quota.scheduler import Quota, UnlimitedQuota
 from iocgate.engine.request import (
     UpstreamRequest,
     build_upstream_request,
@@ -49,7 +48,8 @@ from iocgate.engine.request import (
 )
 from iocgate.engine.result import CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy
-from iocgate.engine.store_guard import store_reports
+from iocgate.engine.stores.cache import Cache, CachedResponse, CachePolicy, NullCache
+from iocgate.engine.stores.guard import store_reports
 from iocgate.engine.upstream import UpstreamClient
 from iocgate.engine.writes import WritePolicy
 from iocgate.errors import IocgateError, NotFoundError

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from iocgate.engine import BudgetQuota, SqliteBudgetStore, SqliteDatabase, parse_budget
-from iocgate.engine.store_guard import GuardedBudgetStore
+from iocgate.engine.stores.guard import GuardedBudgetStore
 from iocgate.errors import QuotaExceededError
 
 pytestmark = pytest.mark.anyio

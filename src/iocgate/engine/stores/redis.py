@@ -20,12 +20,12 @@ import redis.asyncio
 from redis.exceptions import RedisError, WatchError
 from redis.typing import EncodableT
 
-from iocgate.engine.budget import BudgetState
-from iocgate.engine.cache import CachedResponse
+from iocgate.engine.quota.budget import BudgetState
+from iocgate.engine.stores.cache import CachedResponse
 from iocgate.errors import TransientError
 
 if TYPE_CHECKING:
-    from iocgate.engine.artefact_cache import ArtefactCache
+    from iocgate.engine.stores.artefacts import ArtefactCache
 
 __all__ = ["RedisBudgetStore", "RedisCache", "connect_redis"]
 

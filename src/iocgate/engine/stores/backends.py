@@ -9,7 +9,7 @@
 
 With ``off`` the counters still live in the state dir: separate ``iocgate call`` runs on one
 public key must share the budget whether or not answers are cached. SQLite and Redis stores
-are opened behind `store_guard`'s guards: when they fail, the gateway degrades instead of
+are opened behind `guard.py`'s guards: when they fail, the gateway degrades instead of
 failing closed.
 """
 
@@ -19,14 +19,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from iocgate.engine.artefact_cache import ArtefactCache
-from iocgate.engine.budget import parse_budget
-from iocgate.engine.cache import Cache, NullCache
-from iocgate.engine.memory_cache import MemoryCache
-from iocgate.engine.quota import BudgetQuota, BudgetStore, MemoryBudgetStore, UnlimitedQuota
-from iocgate.engine.redis_store import RedisBudgetStore, RedisCache, connect_redis
-from iocgate.engine.sqlite_store import SqliteBudgetStore, SqliteCache, SqliteDatabase
-from iocgate.engine.store_guard import GuardedBudgetStore, GuardedCache
+from iocgate.engine.quota.budget import parse_budget
+from iocgate.engine.quota.scheduler import (
+    BudgetQuota,
+    BudgetStore,
+    MemoryBudgetStore,
+    UnlimitedQuota,
+)
+from iocgate.engine.stores.artefacts import ArtefactCache
+from iocgate.engine.stores.cache import Cache, NullCache
+from iocgate.engine.stores.guard import GuardedBudgetStore, GuardedCache
+from iocgate.engine.stores.memory import MemoryCache
+from iocgate.engine.stores.redis import RedisBudgetStore, RedisCache, connect_redis
+from iocgate.engine.stores.sqlite import SqliteBudgetStore, SqliteCache, SqliteDatabase
 
 __all__ = ["describe_store", "is_redis", "open_budget_store", "open_cache", "open_quota"]
 

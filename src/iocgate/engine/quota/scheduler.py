@@ -14,7 +14,7 @@ from typing import Protocol, TypeVar
 
 import anyio
 
-from iocgate.engine.budget import (
+from iocgate.engine.quota.budget import (
     Budget,
     BudgetState,
     Grant,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from iocgate.engine.budget import Budget, Limit, WindowUsage
-from iocgate.engine.quota import BudgetQuota, BudgetStore, Quota
+from iocgate.engine.quota.budget import Budget, Limit, WindowUsage
+from iocgate.engine.quota.scheduler import BudgetQuota, BudgetStore, Quota
 from iocgate.engine.result import QuotaStatus
 
 __all__ = ["PerClientQuota", "half_budget"]

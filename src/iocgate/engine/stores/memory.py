@@ -8,10 +8,10 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
-from iocgate.engine.cache import CachedResponse, lead_always
+from iocgate.engine.stores.cache import CachedResponse, lead_always
 
 if TYPE_CHECKING:
-    from iocgate.engine.artefact_cache import ArtefactCache
+    from iocgate.engine.stores.artefacts import ArtefactCache
 
 __all__ = ["MemoryCache"]
 

@@ -23,12 +23,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from iocgate.engine.budget import BudgetState
-from iocgate.engine.cache import Cache, CachedResponse
+from iocgate.engine.quota.budget import BudgetState
+from iocgate.engine.stores.cache import Cache, CachedResponse
 
 if TYPE_CHECKING:
-    from iocgate.engine.artefact_cache import ArtefactCache
-    from iocgate.engine.quota import BudgetStore
+    from iocgate.engine.quota.scheduler import BudgetStore
+    from iocgate.engine.stores.artefacts import ArtefactCache
 
 __all__ = ["GuardedBudgetStore", "GuardedCache", "StoreHealth", "store_reports"]
 

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, TypeVar
 import anyio
 import anyio.to_thread
 
-from iocgate.engine.budget import BudgetState
-from iocgate.engine.cache import CachedResponse, lead_always
-from iocgate.engine.memory_cache import MemoryCache
+from iocgate.engine.quota.budget import BudgetState
+from iocgate.engine.stores.cache import CachedResponse, lead_always
+from iocgate.engine.stores.memory import MemoryCache
 from iocgate.errors import TransientError
 
 if TYPE_CHECKING:
-    from iocgate.engine.artefact_cache import ArtefactCache
+    from iocgate.engine.stores.artefacts import ArtefactCache
 
 __all__ = ["SqliteBudgetStore", "SqliteCache", "SqliteDatabase"]
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from iocgate.capability import Operation
 
 if TYPE_CHECKING:
-    from iocgate.engine.artefact_cache import ArtefactCache
+    from iocgate.engine.stores.artefacts import ArtefactCache
 
 __all__ = ["Cache", "CachePolicy", "CachedResponse", "NullCache"]
 
