@@ -38,7 +38,10 @@ __all__ = ["serve"]
 )
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
 @click.option(
-    "--allow-open", is_flag=True, default=None, help="Listen off loopback without tokens."
+    "--allow-open",
+    is_flag=True,
+    default=None,
+    help="Listen off loopback without tokens or declared authentication.",
 )
 @click.option(
     "--public-url",

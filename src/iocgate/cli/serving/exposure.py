@@ -28,13 +28,21 @@ def is_loopback(host: str) -> bool:
 
 
 def check_exposure(settings: Settings) -> None:
-    """Off loopback, anyone on the network could spend the key: demand tokens or consent."""
+    """Off loopback, anyone on the network could spend the key: demand tokens, adapters that
+    each declare their own authentication, or consent."""
     if is_loopback(settings.host) or settings.tokens or settings.allow_open:
+        return
+    from iocgate.cli.exposure import open_adapters
+    from iocgate.gateway import load_capabilities
+
+    unguarded = open_adapters(load_capabilities(settings))
+    if not unguarded:
         return
     raise InvalidArgumentError(
         f"refusing to listen on {settings.host} without inbound authentication: anyone who "
         "can reach it could spend your VirusTotal quota. Set bearer tokens with "
-        "IOCGATE_TOKENS=token1,token2 (or [auth] tokens = [...] in --config), or pass "
+        "IOCGATE_TOKENS=token1,token2 (or [auth] tokens = [...] in --config), declare "
+        f"`authentication` on every adapter (open: {'; '.join(unguarded)}), or pass "
         "--allow-open to accept an open gateway."
     )
 
