@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 import anyio.to_thread
@@ -90,9 +90,10 @@ class CacheMode(StrEnum):
         return cls.USE
 
 
-@dataclass(frozen=True, slots=True)
-class CachedVersion:
-    """An answer as stored now: its cache key, when it was stored, and its age in seconds."""
+class CachedVersion(NamedTuple):
+    """An answer as stored now: its cache key, when it was stored, and its age in seconds.
+
+    A tuple, not a frozen dataclass: the REST fast path builds one per hit."""
 
     cache_key: str
     stored_at: float
