@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from iocgate.capability import Capability
-from iocgate.engine import Caller, MemoryCache
+from iocgate.engine import Caller
 from iocgate.engine.invoke import CacheMode
 from iocgate.engine.quota.budget import parse_budget
 from iocgate.engine.quota.scheduler import BudgetQuota, MemoryBudgetStore
+from iocgate.engine.stores import MemoryCache
 from iocgate.sim import DEMO_PRIVILEGED_KEY, SimState
 from tests.support.engine_fixtures import EngineFactory
 from tests.support.sim_fixtures import SimServer
