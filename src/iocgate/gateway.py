@@ -222,7 +222,7 @@ def _make_cache(settings: Settings) -> Any:
     new port each run, so its answers could never be found again and would only pile up in
     the state directory.
     """
-    from iocgate.engine import MemoryCache, NullCache, is_redis, open_cache
+    from iocgate.engine.stores import MemoryCache, NullCache, is_redis, open_cache
 
     if settings.is_demo and not is_redis(settings.cache):
         return NullCache() if settings.cache == "off" else MemoryCache()
@@ -238,7 +238,8 @@ def _make_quota(settings: Settings, *, shared: bool = False, clients: bool = Fal
     would live in this process only (``--cache memory``) go to the state directory's file.
     ``clients``: a capability declares inbound authentication, so callers have ids to budget.
     """
-    from iocgate.engine import BudgetQuota, PerClientQuota, half_budget, open_quota, parse_budget
+    from iocgate.engine.quota import BudgetQuota, PerClientQuota, half_budget, parse_budget
+    from iocgate.engine.stores import open_quota
 
     backend = "sqlite" if shared and settings.cache == "memory" else settings.cache
     quota = open_quota(

@@ -39,7 +39,7 @@ __all__ = ["investigation_routes", "main"]
 
 async def _quota_headers(engine: Engine) -> dict[str, str]:
     """The budget left, without spending any: what the console weighs a cost against."""
-    quota = await engine.quota.status()
+    quota = await engine.quota_status()
     headers = {"X-Quota-Policy": quota.policy}
     for window, left in (
         ("Minute", quota.remaining_minute),

@@ -21,18 +21,9 @@ import anyio
 import anyio.to_thread
 
 from iocgate.capability import load_capability, resolve_binds
-from iocgate.engine import (
-    BudgetQuota,
-    Caller,
-    Engine,
-    LoadedCapability,
-    Plugins,
-    RedisBudgetStore,
-    RedisCache,
-    RetryPolicy,
-    connect_redis,
-    parse_budget,
-)
+from iocgate.engine import Caller, Engine, LoadedCapability, Plugins, RetryPolicy
+from iocgate.engine.quota import BudgetQuota, parse_budget
+from iocgate.engine.stores.redis import RedisBudgetStore, RedisCache, connect_redis
 from iocgate.errors import IocgateError
 from iocgate.virustotal import DEFAULT_CAPABILITY, VirusTotalPlugin
 

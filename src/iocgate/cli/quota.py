@@ -14,7 +14,8 @@ import click
 
 from iocgate.cli.options import settings_from
 from iocgate.cli.output import handle_errors, print_json
-from iocgate.engine import WindowUsage, describe_store, open_quota
+from iocgate.engine.quota import WindowUsage
+from iocgate.engine.stores import describe_store, open_quota
 from iocgate.settings import Settings
 
 __all__ = ["quota", "quota_report"]

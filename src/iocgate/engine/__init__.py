@@ -1,98 +1,42 @@
-"""The engine: one invocation path from (operation, arguments) to an upstream `Result`."""
+"""The engine: one invocation path from (operation, arguments) to an upstream `Result`.
 
-from iocgate.engine.flight import SingleFlight
+These names are what adapters and plugins use: the engine, who calls it, what it answers, and
+the policies it is built with. Storage backends are in `iocgate.engine.stores`, the quota
+scheduler in `iocgate.engine.quota`; other helpers are imported from their own module.
+"""
+
 from iocgate.engine.formats import is_binary, is_converted
 from iocgate.engine.hooks import Plugin, Plugins
-from iocgate.engine.invoke import CacheMode, Caller, Engine, LoadedCapability
-from iocgate.engine.mapping import apply_output_mapping
-from iocgate.engine.observer import NullObserver, Observer
-from iocgate.engine.quota.budget import Budget, Window, WindowUsage, parse_budget
-from iocgate.engine.quota.clients import PerClientQuota, half_budget
-from iocgate.engine.quota.scheduler import (
-    BudgetQuota,
-    BudgetStore,
-    MemoryBudgetStore,
-    Quota,
-    UnlimitedQuota,
-)
-from iocgate.engine.request import (
-    UpstreamRequest,
-    build_upstream_request,
-    new_request_id,
-    redact,
-    request_id_from,
-)
+from iocgate.engine.invoke import CachedVersion, CacheMode, Caller, Engine, LoadedCapability
+from iocgate.engine.observer import Observer
+from iocgate.engine.request import new_request_id, request_id_from
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
 from iocgate.engine.retry import RetryPolicy, parse_retry_after
-from iocgate.engine.stores.artefacts import ArtefactCache, StoredArtefact
-from iocgate.engine.stores.backends import (
-    describe_store,
-    is_redis,
-    open_budget_store,
-    open_cache,
-    open_quota,
-)
-from iocgate.engine.stores.cache import Cache, CachedResponse, CachePolicy, NullCache
-from iocgate.engine.stores.memory import MemoryCache
-from iocgate.engine.stores.redis import RedisBudgetStore, RedisCache, connect_redis
-from iocgate.engine.stores.sqlite import SqliteBudgetStore, SqliteCache, SqliteDatabase
+from iocgate.engine.stores.cache import CachePolicy
 from iocgate.engine.upstream import UpstreamClient, UpstreamSettings
 from iocgate.engine.writes import WritePolicy
 
 __all__ = [
-    "ArtefactCache",
-    "Budget",
-    "BudgetQuota",
-    "BudgetStore",
     "ByteStream",
-    "Cache",
     "CacheMode",
     "CachePolicy",
     "CacheStatus",
-    "CachedResponse",
+    "CachedVersion",
     "Caller",
     "Engine",
     "LoadedCapability",
-    "MemoryBudgetStore",
-    "MemoryCache",
-    "NullCache",
-    "NullObserver",
     "Observer",
-    "PerClientQuota",
     "Plugin",
     "Plugins",
-    "Quota",
     "QuotaStatus",
-    "RedisBudgetStore",
-    "RedisCache",
     "Result",
     "RetryPolicy",
-    "SingleFlight",
-    "SqliteBudgetStore",
-    "SqliteCache",
-    "SqliteDatabase",
-    "StoredArtefact",
-    "UnlimitedQuota",
     "UpstreamClient",
-    "UpstreamRequest",
     "UpstreamSettings",
-    "Window",
-    "WindowUsage",
     "WritePolicy",
-    "apply_output_mapping",
-    "build_upstream_request",
-    "connect_redis",
-    "describe_store",
-    "half_budget",
     "is_binary",
     "is_converted",
-    "is_redis",
     "new_request_id",
-    "open_budget_store",
-    "open_cache",
-    "open_quota",
-    "parse_budget",
     "parse_retry_after",
-    "redact",
     "request_id_from",
 ]

@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 import anyio.to_thread
 
 from iocgate.capability import BindValues, Capability, ExposedCall, Operation
-from iocgate.engine.fetch import PASSED_HEADERS, Fetched, Invocation, fetch
+from iocgate.engine.fetch import PASSED_HEADERS, Fetched, Invocation, UpstreamFetcher
 from iocgate.engine.flight import SingleFlight
 from iocgate.engine.flow import StepFailed, run_plan
 from iocgate.engine.formats import (
@@ -54,7 +54,7 @@ from iocgate.engine.upstream import UpstreamClient
 from iocgate.engine.writes import WritePolicy
 from iocgate.errors import IocgateError, NotFoundError
 
-__all__ = ["CacheMode", "CachePolicy", "Caller", "Engine", "LoadedCapability"]
+__all__ = ["CacheMode", "CachePolicy", "CachedVersion", "Caller", "Engine", "LoadedCapability"]
 
 log = logging.getLogger("iocgate.upstream")
 
@@ -88,6 +88,16 @@ class CacheMode(StrEnum):
         if "no-cache" in directives:
             return cls.REFRESH
         return cls.USE
+
+
+class CachedVersion(NamedTuple):
+    """An answer as stored now: its cache key, when it was stored, and its age in seconds.
+
+    A tuple, not a frozen dataclass: the REST fast path builds one per hit."""
+
+    cache_key: str
+    stored_at: float
+    age: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +143,9 @@ class Engine:
         self.capabilities = tuple(capabilities)
         self.observer: Observer = observer or NullObserver()
         self.upstream = upstream or UpstreamClient()
-        self.cache: Cache = cache or NullCache()
+        self._cache: Cache = cache or NullCache()
         self.cache_policy = cache_policy or CachePolicy()
-        self.quota: Quota = quota or UnlimitedQuota()
+        self._quota: Quota = quota or UnlimitedQuota()
         self.retry = retry or RetryPolicy()
         self.max_json_bytes = max_json_bytes
         self.writes = writes or WritePolicy()
@@ -159,11 +169,23 @@ class Engine:
                 )
             ]
         )
+        self._fetcher = UpstreamFetcher(
+            upstream=self.upstream,
+            cache=self._cache,
+            cache_policy=self.cache_policy,
+            quota=self._quota,
+            observer=self.observer,
+            clock=clock,
+            max_json_bytes=max_json_bytes,
+            redact=self.redact,
+            redact_answer=self.redact_answer,
+            convert_answer=self.convert_answer,
+        )
 
     async def aclose(self) -> None:
         await self.upstream.aclose()
-        await self.cache.aclose()
-        await self.quota.aclose()
+        await self._cache.aclose()
+        await self._quota.aclose()
 
     def owner(self, operation: Operation) -> LoadedCapability:
         return self._owner[operation.qualified_name]
@@ -274,7 +296,7 @@ class Engine:
         if cacheable and caller.cache_mode is CacheMode.USE:
             return await self._invoke_cached(context)
         store = cacheable and caller.cache_mode is CacheMode.REFRESH
-        fetched = await fetch(self, context, store=store)
+        fetched = await self._fetcher.fetch(context, store=store)
         return await self._result(
             context, fetched, CacheStatus.MISS if store else CacheStatus.BYPASS
         )
@@ -315,7 +337,7 @@ class Engine:
             hit = await self._lookup(context)
             if hit is not None:
                 return hit
-            fresh = await fetch(self, context, store=True)
+            fresh = await self._fetcher.fetch(context, store=True)
             return await self._result(context, fresh, CacheStatus.MISS)
         if fetched.from_cache or (fetched.stored and not led):
             return await self._result(context, fetched, CacheStatus.HIT)
@@ -325,10 +347,10 @@ class Engine:
         """A stored answer for the request: JSON, or an artefact file (waiting for one that
         this process is storing right now)."""
         key = context.request.cache_key
-        cached = await self.cache.get(key)
+        cached = await self._cache.get(key)
         if cached is not None:
             return await self._result(context, Fetched(answer=cached), CacheStatus.HIT)
-        artefacts = self.cache.artefacts
+        artefacts = self._cache.artefacts
         if artefacts is None:
             return None
         await artefacts.wait_pending(key)
@@ -354,13 +376,13 @@ class Engine:
     async def _fetch_held(self, context: Invocation) -> Fetched:
         """Across processes (Redis), one replica calls; the others find its stored answer."""
         key = context.request.cache_key
-        async with self.cache.hold(key):
+        async with self._cache.hold(key):
             # Looked up again under the hold: another process (another replica, or another
             # `iocgate call` on this host) may have stored the answer since our first look.
-            cached = await self.cache.get(key)
+            cached = await self._cache.get(key)
             if cached is not None:
                 return Fetched(answer=cached, from_cache=True)
-            return await fetch(self, context, store=True)
+            return await self._fetcher.fetch(context, store=True)
 
     async def _result(self, context: Invocation, fetched: Fetched, cache: CacheStatus) -> Result:
         if fetched.stream is not None:
@@ -456,9 +478,30 @@ class Engine:
         )
         return await _off_loop(len(stored.body), convert)
 
+    async def is_cached(self, operation: Operation, arguments: Mapping[str, object]) -> bool:
+        """Whether a call with ``arguments`` would be answered from the cache now (no quota)."""
+        return await self._cache.get(self.build_request(operation, arguments).cache_key) is not None
+
+    async def cached_version(self, cache_key: str) -> CachedVersion | None:
+        """The version of the answer stored under ``cache_key`` now (None when there is none):
+        what an adapter compares with a `Result.version` it kept, to serve the same bytes again."""
+        stored = await self._cache.get(cache_key)
+        if stored is None:
+            return None
+        return CachedVersion(cache_key, stored.stored_at, self._age(stored.stored_at))
+
+    async def quota_status(self) -> QuotaStatus:
+        """What is left of the upstream key's budget, spending nothing."""
+        return await self._quota.status()
+
+    def memory_front(self) -> object:
+        """The in-memory part of the cache (the SQLite cache's front, or the memory cache): its
+        size and lookups are reported by /metrics."""
+        return getattr(self._cache, "front", self._cache)
+
     async def stores(self) -> dict[str, dict[str, Any]]:
         """How the cache and the quota store fare: ``ok`` or ``degraded`` (``/readyz``)."""
-        return await store_reports(self.cache, self.quota)
+        return await store_reports(self._cache, self._quota)
 
     def redact(self, text: str) -> str:
         """Remove every bound secret from ``text``."""

@@ -103,7 +103,7 @@ async def _brief_headers(engine: Engine, brief: Brief, caller: Caller) -> dict[s
             remaining_month=cost.quota_remaining_month,
         )
     else:  # every answer came from the cache: nothing was asked of the quota
-        quota = await engine.quota.status()
+        quota = await engine.quota_status()
     return {
         "X-Iocgate-Upstream-Calls": str(cost.upstream_calls),
         "X-Cache": cache,
@@ -161,7 +161,7 @@ def _plan_endpoint(engine: Engine) -> Callable[[Request], Awaitable[Response]]:
             _query(request, ())
             planned = await estimate_plan(engine, request.path_params["id"])
             response = _json(planned.to_json())
-            response.headers.update(_quota_headers(await engine.quota.status()))
+            response.headers.update(_quota_headers(await engine.quota_status()))
         except IocgateError as exc:
             response = _error(exc)
         if own_request_id:

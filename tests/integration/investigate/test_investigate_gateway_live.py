@@ -12,7 +12,7 @@ import httpx
 import pytest
 from mcp import Client
 
-from iocgate.engine import MemoryCache
+from iocgate.engine.stores import MemoryCache
 from iocgate.exposes.mcp import ExtraTool, McpOptions, create_mcp_app, create_mcp_server
 from iocgate.exposes.rest import RestOptions, create_rest_app
 from iocgate.sim import DEMO_PRIVILEGED_KEY, SimState

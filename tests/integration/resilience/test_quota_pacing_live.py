@@ -11,15 +11,8 @@ import time
 import anyio
 import pytest
 
-from iocgate.engine import (
-    BudgetQuota,
-    Engine,
-    MemoryBudgetStore,
-    Quota,
-    Result,
-    UnlimitedQuota,
-    parse_budget,
-)
+from iocgate.engine import Engine, Result
+from iocgate.engine.quota import BudgetQuota, MemoryBudgetStore, Quota, UnlimitedQuota, parse_budget
 from iocgate.errors import QuotaExceededError
 from iocgate.sim import DEMO_PUBLIC_KEY
 from tests.integration.resilience.conftest import (

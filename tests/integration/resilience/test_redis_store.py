@@ -8,16 +8,10 @@ import anyio
 import pytest
 import redis.asyncio
 
-from iocgate.engine import (
-    BudgetQuota,
-    CachedResponse,
-    CacheStatus,
-    RedisBudgetStore,
-    RedisCache,
-    Result,
-    connect_redis,
-    parse_budget,
-)
+from iocgate.engine import CacheStatus, Result
+from iocgate.engine.quota import BudgetQuota, parse_budget
+from iocgate.engine.stores import CachedResponse
+from iocgate.engine.stores.redis import RedisBudgetStore, RedisCache, connect_redis
 from iocgate.errors import QuotaExceededError
 from iocgate.sim import DEMO_PRIVILEGED_KEY
 from tests.integration.resilience.conftest import LiveEngine, LiveSim

@@ -7,7 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from iocgate.engine import CacheStatus, Engine, Result, RetryPolicy, open_cache
+from iocgate.engine import CacheStatus, Engine, Result, RetryPolicy
+from iocgate.engine.stores import open_cache
 from iocgate.errors import UpstreamUnavailableError
 from iocgate.sim import DEMO_PRIVILEGED_KEY
 from tests.integration.resilience.conftest import LiveEngine, LiveSim

@@ -14,14 +14,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from iocgate.engine import (
-    Engine,
-    MemoryCache,
-    RetryPolicy,
-    UpstreamClient,
-    UpstreamSettings,
-    open_quota,
-)
+from iocgate.engine import Engine, RetryPolicy, UpstreamClient, UpstreamSettings
+from iocgate.engine.stores import MemoryCache, open_quota
 from iocgate.exposes.rest import RestOptions
 from tests.integration.rest.conftest import LazyGatewayApp
 from tests.support.hostile_upstream import HostileState, create_hostile_app, hostile_id

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from iocgate.engine import MemoryCache
+from iocgate.engine.stores import MemoryCache
 from iocgate.exposes.rest import RestOptions
 from tests.integration.rest.conftest import Gateway, GatewayFactory
 

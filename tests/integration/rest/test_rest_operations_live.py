@@ -7,7 +7,8 @@ import logging
 
 import pytest
 
-from iocgate.engine import MemoryCache, QuotaStatus
+from iocgate.engine import QuotaStatus
+from iocgate.engine.stores import MemoryCache
 from iocgate.errors import QuotaExceededError
 from iocgate.exposes.rest import RestOptions
 from iocgate.sim import DEMO_PRIVILEGED_KEY

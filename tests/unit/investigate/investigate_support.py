@@ -13,15 +13,9 @@ from typing import Any
 import httpx
 
 from iocgate.capability import Capability, load_capability, resolve_binds
-from iocgate.engine import (
-    Cache,
-    Engine,
-    LoadedCapability,
-    Plugins,
-    Quota,
-    RetryPolicy,
-    UpstreamClient,
-)
+from iocgate.engine import Engine, LoadedCapability, Plugins, RetryPolicy, UpstreamClient
+from iocgate.engine.quota import Quota
+from iocgate.engine.stores import Cache
 from iocgate.sim import DEMO_PRIVILEGED_KEY, SimFile
 from iocgate.virustotal import DEFAULT_CAPABILITY, FILES_CAPABILITY, VirusTotalPlugin
 

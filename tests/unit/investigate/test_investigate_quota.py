@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.applications import Starlette
 
-from iocgate.engine import MemoryCache
+from iocgate.engine.stores import MemoryCache
 from iocgate.errors import InvalidArgumentError, NotFoundError
 from iocgate.sim import SimState
 from iocgate.virustotal.investigate import OverBudgetError, Progress, investigate

@@ -11,7 +11,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from iocgate.engine import BudgetQuota, Engine, MemoryBudgetStore, MemoryCache, parse_budget
+from iocgate.engine import Engine
+from iocgate.engine.quota import BudgetQuota, MemoryBudgetStore, parse_budget
+from iocgate.engine.stores import MemoryCache
 from iocgate.sim import SimState
 from iocgate.virustotal.routes import investigation_openapi_paths, investigation_routes
 from tests.unit.investigate.investigate_support import sim_engine

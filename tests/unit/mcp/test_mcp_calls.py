@@ -282,7 +282,7 @@ async def test_the_api_key_is_redacted_from_any_error_message() -> None:
 async def test_cache_status_and_quota_travel_in_meta_never_in_structured_content(
     sim_app: Starlette, corpus: Corpus
 ) -> None:
-    from iocgate.engine import MemoryCache
+    from iocgate.engine.stores import MemoryCache
 
     sha256 = corpus.pick("poor").sha256
     async with mcp_session(sim_app, DEMO_PRIVILEGED_KEY, cache=MemoryCache()) as cached:

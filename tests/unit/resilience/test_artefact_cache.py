@@ -9,7 +9,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from iocgate.engine import ArtefactCache, ByteStream
+from iocgate.engine import ByteStream
+from iocgate.engine.stores import ArtefactCache
 from tests.unit.resilience.conftest import FakeClock
 
 pytestmark = pytest.mark.anyio

@@ -10,15 +10,9 @@ import anyio
 import pytest
 
 from iocgate.capability import load_capability
-from iocgate.engine import (
-    CachedResponse,
-    CachePolicy,
-    MemoryCache,
-    NullCache,
-    SqliteCache,
-    SqliteDatabase,
-    open_cache,
-)
+from iocgate.engine import CachePolicy
+from iocgate.engine.stores import CachedResponse, MemoryCache, NullCache, open_cache
+from iocgate.engine.stores.sqlite import SqliteCache, SqliteDatabase
 from iocgate.virustotal import DEFAULT_CAPABILITY
 from tests.unit.resilience.conftest import FakeClock
 

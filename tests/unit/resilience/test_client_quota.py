@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iocgate.engine import (
+from iocgate.engine.quota import (
     BudgetQuota,
     MemoryBudgetStore,
     PerClientQuota,

@@ -7,15 +7,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from iocgate.engine import (
-    CacheMode,
-    CachePolicy,
-    CacheStatus,
-    Caller,
-    Engine,
-    Result,
-    open_cache,
-)
+from iocgate.engine import CacheMode, CachePolicy, CacheStatus, Caller, Engine, Result
+from iocgate.engine.stores import open_cache
 from iocgate.sim import DEMO_PRIVILEGED_KEY, DEMO_PUBLIC_KEY, SimState
 from tests.unit.resilience.conftest import EngineOnSim, FakeClock
 

@@ -12,16 +12,14 @@ from starlette.applications import Starlette
 
 from iocgate.capability import load_capability_text, resolve_binds
 from iocgate.engine import (
-    BudgetQuota,
     CacheStatus,
     Engine,
     LoadedCapability,
-    MemoryBudgetStore,
     RetryPolicy,
     UpstreamClient,
     WritePolicy,
-    parse_budget,
 )
+from iocgate.engine.quota import BudgetQuota, MemoryBudgetStore, parse_budget
 from iocgate.errors import QuotaExceededError
 from iocgate.sim import DEMO_PRIVILEGED_KEY, SimState
 from tests.unit.resilience.conftest import SIM_BASE, EngineOnSim
@@ -101,7 +99,7 @@ async def test_a_call_over_budget_is_refused_before_reaching_upstream(
 
 
 async def test_a_cache_hit_spends_no_quota(engine_on_sim: EngineOnSim, sim: SimState) -> None:
-    from iocgate.engine import MemoryCache
+    from iocgate.engine.stores import MemoryCache
 
     quota = BudgetQuota(parse_budget("1/min"), MemoryBudgetStore(), max_wait=0.0)
     sha = sim.corpus.pick("rich").sha256

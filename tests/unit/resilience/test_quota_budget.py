@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from iocgate.engine import Budget, Window, parse_budget
+from iocgate.engine.quota import Budget, Window, parse_budget
 from iocgate.engine.quota.budget import BudgetState, reserve, usage
 from iocgate.errors import InvalidArgumentError
 

@@ -9,7 +9,8 @@ import anyio
 from click.testing import CliRunner
 
 from iocgate.cli.main import main
-from iocgate.engine import BudgetQuota, SqliteBudgetStore, SqliteDatabase, parse_budget
+from iocgate.engine.quota import BudgetQuota, parse_budget
+from iocgate.engine.stores.sqlite import SqliteBudgetStore, SqliteDatabase
 
 
 def spend(state_dir: Path, spec: str, units: int) -> None:

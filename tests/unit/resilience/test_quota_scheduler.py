@@ -7,14 +7,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from iocgate.engine import (
-    BudgetQuota,
-    MemoryBudgetStore,
-    SqliteBudgetStore,
-    SqliteDatabase,
-    UnlimitedQuota,
-    parse_budget,
-)
+from iocgate.engine.quota import BudgetQuota, MemoryBudgetStore, UnlimitedQuota, parse_budget
+from iocgate.engine.stores.sqlite import SqliteBudgetStore, SqliteDatabase
 from iocgate.errors import QuotaExceededError
 from tests.unit.resilience.conftest import FakeClock
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from iocgate.engine import SingleFlight
+from iocgate.engine.flight import SingleFlight
 
 pytestmark = pytest.mark.anyio
 

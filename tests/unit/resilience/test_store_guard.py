@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from iocgate.engine import BudgetQuota, SqliteBudgetStore, SqliteDatabase, parse_budget
+from iocgate.engine.quota import BudgetQuota, parse_budget
 from iocgate.engine.stores.guard import GuardedBudgetStore
+from iocgate.engine.stores.sqlite import SqliteBudgetStore, SqliteDatabase
 from iocgate.errors import QuotaExceededError
 
 pytestmark = pytest.mark.anyio

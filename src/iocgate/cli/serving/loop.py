@@ -81,7 +81,7 @@ async def serve_gateway(settings: Settings, role: WorkerRole | None = None) -> N
     metrics = Metrics() if role is None else Metrics(shared_dir=role.metrics_dir, worker=role.index)
     async with open_gateway(settings, observer=metrics, shared_quota=role is not None) as gateway:
         output.SECRETS[:] = gateway.engine.secrets
-        metrics.watch_front(gateway.engine.cache)
+        metrics.watch_front(gateway.engine.memory_front())
         # Both ports are bound before anything starts: a busy port fails at once, and MCP
         # clients wait in the listen backlog while REST already answers.
         listeners = role.listeners if role else bind_listeners(settings, gateway.capabilities)

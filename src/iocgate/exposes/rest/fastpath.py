@@ -3,8 +3,9 @@
 A cache hit through the full path (middlewares, router, argument checks, request building,
 cache lookup, response) cost about 230 us of CPU against 60 us for a bare app returning the same
 bytes (bench/FINDINGS.md, fix 10). Once the full path has served a path and query as a cache
-hit, this layer answers the next identical GET itself — but only after the engine's cache
-confirms the stored answer is still the same version, so a refresh or expiry is never missed.
+hit, this layer answers the next identical GET itself — but only after the engine confirms
+(`Engine.cached_version`) that the answer stored under the engine's cache key is still the same
+version, so a refresh or expiry is never missed.
 It sits inside the request-context middleware: request ids, the demo header, access logs and
 inbound authentication still apply. Anything unusual (Cache-Control, gzip) takes the full path.
 
@@ -77,18 +78,18 @@ class HitFastPath:
     async def _serve(self, entry: _Entry, scope: Scope, send: Send) -> bool:
         started = time.perf_counter()
         try:
-            stored = await self.engine.cache.get(entry.cache_key)
+            current = await self.engine.cached_version(entry.cache_key)
         except Exception as exc:  # noqa: BLE001 - nothing sent yet: the full path answers
             log.warning("fast path skipped: the cache failed (%s)", type(exc).__name__)
             return False
-        if stored is None or stored.stored_at != entry.stored_at:
+        if current is None or current.stored_at != entry.stored_at:
             return False
         observer = self.engine.observer
         observer.invocation_started("rest", entry.operation)
         record = access_of(scope)
         if record is not None:
             record.operation, record.upstream_status = entry.operation, 200
-        age = str(max(0, int(self.engine.clock() - stored.stored_at))).encode()
+        age = str(current.age).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -73,11 +73,6 @@ def _operations(engine: Engine) -> dict[str, Operation]:
     return operations
 
 
-async def _is_cached(engine: Engine, operation: Operation, arguments: Mapping[str, object]) -> bool:
-    request = engine.build_request(operation, arguments)
-    return await engine.cache.get(request.cache_key) is not None
-
-
 def page_arguments(
     operation: Operation, file_hash: str, cursor: str | None = None
 ) -> dict[str, object] | None:
@@ -112,7 +107,7 @@ async def _cached_keys(engine: Engine, file_hash: str) -> set[str]:
     return {
         key
         for key, (operation, arguments) in requests.items()
-        if await _is_cached(engine, operation, arguments)
+        if await engine.is_cached(operation, arguments)
     }
 
 
