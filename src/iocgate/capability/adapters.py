@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from iocgate.capability.exposure import Flows, expose, hints_for
+from iocgate.capability.exposure import Exposure, Flows, expose, hints_for
 from iocgate.capability.model import ExposesMcp, ExposesRest, McpResource
 from iocgate.capability.problems import Problems
 from iocgate.capability.source import Location
@@ -20,6 +21,20 @@ from iocgate.capability.spec import (
 from iocgate.capability.templates import normalize_path, placeholders
 
 __all__ = ["mcp_adapter", "rest_adapter"]
+
+
+def _call_fields(exposure: Exposure, method: str) -> dict[str, Any]:
+    """What a route, a tool and a resource take from their `Exposure` (an `ExposedCall`'s
+    fields), with the hints ``method`` implies filling the gaps."""
+    return {
+        "operation": exposure.operation,
+        "references": exposure.references,
+        "parameters": exposure.parameters,
+        "hints": hints_for(method, exposure.hints),
+        "output_parameters": exposure.outputs,
+        "description": exposure.description,
+        "flow": exposure.flow,
+    }
 
 
 def rest_adapter(
@@ -55,13 +70,7 @@ def rest_adapter(
                 continue
             routes.append(
                 RestRoute(
-                    operation=exposure.operation,
-                    references=exposure.references,
-                    parameters=exposure.parameters,
-                    hints=hints_for(op.method, exposure.hints),
-                    output_parameters=exposure.outputs,
-                    description=exposure.description,
-                    flow=exposure.flow,
+                    **_call_fields(exposure, op.method),
                     path=path,
                     method=op.method,
                     name=op.name or exposure.operation.name,
@@ -105,13 +114,7 @@ def mcp_adapter(
             continue
         tools.append(
             ToolSpec(
-                operation=exposure.operation,
-                references=exposure.references,
-                parameters=exposure.parameters,
-                hints=hints_for(exposure.operation.method, exposure.hints),
-                output_parameters=exposure.outputs,
-                description=exposure.description,
-                flow=exposure.flow,
+                **_call_fields(exposure, exposure.operation.method),
                 name=tool.name,
                 title=tool.display or tool.title,
             )
@@ -159,10 +162,4 @@ def _mcp_resource(
     )  # fmt: skip
     if exposure is None:
         return None
-    call = ExposedCall(
-        operation=exposure.operation, references=exposure.references,
-        parameters=exposure.parameters, hints=hints_for("GET", exposure.hints),
-        output_parameters=exposure.outputs, description=exposure.description,
-        flow=exposure.flow,
-    )  # fmt: skip
-    return replace(static, call=call)
+    return replace(static, call=ExposedCall(**_call_fields(exposure, "GET")))

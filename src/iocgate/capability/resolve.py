@@ -54,17 +54,15 @@ def resolve(
                 "and oauth2 are enforced on HTTP ports; or set IOCGATE_TOKENS)",
             )
         if isinstance(adapter, ExposesRest):
-            if rest is not None:
+            if rest is not None:  # resolved all the same, for its problems
                 problems.not_yet(a_where, "a second REST adapter")
-                rest_adapter(adapter, index, operations, flows, problems)
-                continue
-            rest = rest_adapter(adapter, index, operations, flows, problems)
+            resolved_rest = rest_adapter(adapter, index, operations, flows, problems)
+            rest = rest or resolved_rest
         elif isinstance(adapter, ExposesMcp):
-            if mcp is not None:
+            if mcp is not None:  # resolved all the same, for its problems
                 problems.not_yet(a_where, "a second MCP adapter")
-                mcp_adapter(adapter, index, operations, flows, problems)
-                continue
-            mcp = mcp_adapter(adapter, index, operations, flows, problems)
+            resolved_mcp = mcp_adapter(adapter, index, operations, flows, problems)
+            mcp = mcp or resolved_mcp
         elif isinstance(adapter, ExposesSkill):
             check_skills(document, adapter, a_where, problems.add)
         else:
