@@ -28,9 +28,11 @@ VirusTotal's ``{"error": {...}}`` body), and the adapters pass them on word for 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 __all__ = [
+    "STATUS_CODES",
     "AuthenticationRequiredError",
     "BadUpstreamAnswerError",
     "BindError",
@@ -49,7 +51,34 @@ __all__ = [
     "UpstreamTimeoutError",
     "UpstreamUnavailableError",
     "WrongCredentialsError",
+    "code_for_status",
+    "error_body",
 ]
+
+#: The error code of a status that no `IocgateError` raised (a router's own 404, a refused
+#: Host, a bound reached): the codes the classes below use, where one fits.
+STATUS_CODES: Mapping[int, str] = {
+    400: "BadRequestError",
+    401: "AuthenticationRequiredError",
+    403: "ForbiddenError",
+    404: "NotFoundError",
+    405: "MethodNotAllowedError",
+    413: "PayloadTooLargeError",
+    429: "TooManyRequestsError",
+    503: "TransientError",
+    504: "DeadlineExceededError",
+}
+
+
+def code_for_status(status: int) -> str:
+    """The error code for an HTTP error ``status`` (``BadRequestError``/``InternalError`` when
+    none is listed)."""
+    return STATUS_CODES.get(status, "InternalError" if status >= 500 else "BadRequestError")
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, Any]]:
+    """The one error body of every way out, VirusTotal's: ``{"error": {"code", "message"}}``."""
+    return {"error": {"code": code, "message": message}}
 
 
 class IocgateError(Exception):
@@ -62,9 +91,9 @@ class IocgateError(Exception):
         super().__init__(message)
         self.message = message
 
-    def to_body(self) -> dict[str, dict[str, str]]:
-        """The VirusTotal error shape: ``{"error": {"code", "message"}}``."""
-        return {"error": {"code": self.code, "message": self.message}}
+    def to_body(self) -> dict[str, dict[str, Any]]:
+        """This error as the one error body (`error_body`)."""
+        return error_body(self.code, self.message)
 
 
 class CapabilityError(IocgateError):

@@ -15,8 +15,9 @@ from iocgate.capability.model import Orchestration, OutputParameter, Step
 from iocgate.capability.templates import mustache_names
 
 if TYPE_CHECKING:
+    from iocgate.capability.problems import Problems
     from iocgate.capability.source import Location
-    from iocgate.capability.spec import Operation, Problems
+    from iocgate.capability.spec import Operation
 
 __all__ = [
     "MAX_FOR_EACH",

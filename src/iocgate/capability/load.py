@@ -9,8 +9,10 @@ from pydantic import ValidationError
 from iocgate.capability.dialect import SUPPORTED_VERSIONS, detect_dialect, normalize
 from iocgate.capability.imports import resolve_imports
 from iocgate.capability.model import CapabilityDocument
+from iocgate.capability.problems import Problems
+from iocgate.capability.resolve import resolve
 from iocgate.capability.source import Location, Source, json_path, read_file, read_source
-from iocgate.capability.spec import Capability, Problems, resolve
+from iocgate.capability.spec import Capability
 from iocgate.errors import CapabilityError
 
 __all__ = [

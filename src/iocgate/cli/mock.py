@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from iocgate.mock import (
-    MockOperation,
     MockService,
     MockSpecError,
     base_path,
@@ -123,10 +122,3 @@ def _banner(services: tuple[MockService, ...], origin: str) -> None:
             if op.script_problem and op.fallback is None:
                 click.echo(f"      warning: {op.script_problem}", err=True)
     click.echo("  Ctrl-C stops it.", err=True)
-
-
-def _dispatcher_label(operation: MockOperation) -> str:
-    dispatcher = operation.dispatcher or "first example"
-    if operation.fallback is not None:
-        return f"FALLBACK {dispatcher} -> {operation.fallback}"
-    return dispatcher

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 import click
 
 from iocgate.errors import IocgateError
+from iocgate.redaction import redact
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,10 +45,7 @@ def stderr(message: str) -> None:
 
 
 def _scrub(text: str) -> str:
-    for secret in SECRETS:
-        if secret:
-            text = text.replace(secret, "[REDACTED]")
-    return text
+    return redact(text, SECRETS)
 
 
 def is_terminal(stream: Any = None) -> bool:

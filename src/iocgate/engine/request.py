@@ -22,6 +22,7 @@ from iocgate.capability import BindValues, Operation, render_path, render_text
 from iocgate.engine.auth import ClientCredentials, DigestCredentials, OutboundAuth
 from iocgate.engine.body_template import render_body
 from iocgate.errors import CapabilityError, InvalidArgumentError
+from iocgate.redaction import redact, redact_bytes, secret_fragments
 
 __all__ = [
     "UpstreamRequest",
@@ -35,8 +36,6 @@ __all__ = [
     "request_id_from",
     "secret_fragments",
 ]
-
-REDACTED = "[REDACTED]"
 
 # Request ids: a random per-process prefix and a counter. Unique like a uuid4 across processes
 # and restarts, without a urandom call per request (6% of a cached hit's CPU, bench/FINDINGS.md).
@@ -93,23 +92,6 @@ class UpstreamRequest:
         return dict(self.headers) | dict(self.secret_headers)
 
 
-# A secret's first and last characters identify it too (a key cut by a log or an upstream's
-# own truncation): this many of each end are redacted as well, for secrets longer than twice it.
-SECRET_END = 16
-
-
-def secret_fragments(secrets: list[str]) -> tuple[str, ...]:
-    """What to redact for ``secrets``: each whole, then its ends; longest first."""
-    found: set[str] = set()
-    for secret in secrets:
-        if not secret:
-            continue
-        found.add(secret)
-        if len(secret) > 2 * SECRET_END:
-            found.update((secret[:SECRET_END], secret[-SECRET_END:]))
-    return tuple(sorted(found, key=len, reverse=True))
-
-
 #: Credentials shorter than this are not cut out of upstream answers (see `credential_values`).
 MIN_REDACTED_IN_ANSWERS = 6
 
@@ -140,22 +122,6 @@ def credential_values(operations: list[Operation], binds: BindValues) -> list[st
     # A credential this short ("p") cannot be cut out of an answer without corrupting it
     # (every "p" would go); logs and errors still lose it (`redact`).
     return sorted(v for v in found if len(v) >= MIN_REDACTED_IN_ANSWERS)
-
-
-def redact(text: str, secrets: list[str]) -> str:
-    """Replace every secret in ``text`` (say, an exception message) with a marker."""
-    for fragment in secret_fragments(secrets):
-        text = text.replace(fragment, REDACTED)
-    return text
-
-
-def redact_bytes(body: bytes, fragments: tuple[str, ...]) -> bytes:
-    """``body`` (an upstream answer) with every fragment of `secret_fragments` replaced."""
-    for fragment in fragments:
-        needle = fragment.encode()
-        if needle in body:
-            body = body.replace(needle, REDACTED.encode())
-    return body
 
 
 _TRUE = {"true", "1", "yes", "on"}

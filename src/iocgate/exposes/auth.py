@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from iocgate.errors import error_body
+
 __all__ = [
     "CLIENT_ID_KEY",
     "ApiKey",
@@ -234,7 +236,7 @@ class InboundAuthMiddleware:
         status: int = 401,
         challenge: str = "",
     ) -> None:
-        body = json.dumps({"error": {"code": code, "message": message}}).encode()
+        body = json.dumps(error_body(code, message)).encode()
         challenges = [challenge] if challenge else [c.challenge for c in self.credentials]
         if self.documents:  # RFC 9728: say where the protected resource metadata is
             origin = self._origin(scope)

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from iocgate.errors import error_body
+
 __all__ = ["LOOPBACK_HOSTS", "HostAllowListMiddleware", "host_allowed"]
 
 #: Host headers accepted on loopback: these names, any port.
@@ -61,7 +63,7 @@ async def _refuse(send: Send, host: str) -> None:
         f"this gateway is not served as {shown!r}; call it by an allowed name "
         "(loopback, the --public-url host, or one listed in --allowed-host)"
     )
-    body = json.dumps({"error": {"code": "MisdirectedRequestError", "message": message}}).encode()
+    body = json.dumps(error_body("MisdirectedRequestError", message)).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 421, "headers": headers})
     await send({"type": "http.response.body", "body": body})

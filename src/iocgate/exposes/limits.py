@@ -25,6 +25,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from iocgate.errors import error_body
+
 __all__ = ["MAX_HEADER_BYTES", "bounded_protocol"]
 
 MAX_HEADER_BYTES = 16 * 1024
@@ -33,7 +35,7 @@ MAX_CONNECTIONS_PER_CLIENT = 256
 
 
 def _answer(status: int, reason: str, code: str, message: str) -> bytes:
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    body = json.dumps(error_body(code, message)).encode()
     head = (
         f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
         f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"

@@ -16,20 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from iocgate.virustotal.severity import NO_SEVERITY_RANK, severity_rank
+
 __all__ = ["TREE_DEPTH", "severity_rank", "shape_for_context"]
 
 #: Levels of ``processes_tree`` kept in a condensed overview (the root processes are level 1).
 TREE_DEPTH = 4
-
-_RANKS = {
-    "critical": 0,
-    "high": 1,
-    "medium": 2,
-    "low": 3,
-    "info": 4,
-    "informational": 4,
-    "unknown": 5,
-}
 
 # Attribute -> the field of its items that carries a severity (four vocabularies, vt-api.md §4).
 _SEVERITY_FIELDS = {
@@ -110,17 +102,12 @@ _DROPPED_ATTRIBUTES = frozenset({"last_modification_date"})
 _DROPPED_ITEM_FIELDS = frozenset({"refs"})  # back-references into signature_matches
 
 
-def severity_rank(value: object) -> int:
-    """0 for the most severe (critical) to 6 for no severity, across VT's four vocabularies."""
-    if not isinstance(value, str):
-        return 6
-    word = value.lower().removeprefix("impact_severity_")
-    return _RANKS.get(word, 5)
-
-
 def _by_severity(items: list[Any], field: str) -> list[Any]:
     return sorted(
-        items, key=lambda item: severity_rank(item.get(field)) if isinstance(item, dict) else 6
+        items,
+        key=lambda item: (
+            severity_rank(item.get(field)) if isinstance(item, dict) else NO_SEVERITY_RANK
+        ),
     )
 
 
@@ -135,9 +122,10 @@ def _attack_techniques(techniques: dict[str, Any]) -> dict[str, Any]:
     def rank(entry: tuple[str, Any]) -> int:
         signatures = entry[1]
         if not isinstance(signatures, list) or not signatures:
-            return 6
+            return NO_SEVERITY_RANK
         return min(
-            severity_rank(s.get("severity")) if isinstance(s, dict) else 6 for s in signatures
+            severity_rank(s.get("severity")) if isinstance(s, dict) else NO_SEVERITY_RANK
+            for s in signatures
         )
 
     return dict(sorted(ordered.items(), key=rank))
@@ -239,9 +227,12 @@ def _mitre_trees(trees: dict[str, Any]) -> dict[str, Any]:
             tactics.append(tactic)
         tactics.sort(
             key=lambda t: (
-                min((_worst_signature(x) for x in t.get("techniques") or []), default=6)
+                min(
+                    (_worst_signature(x) for x in t.get("techniques") or []),
+                    default=NO_SEVERITY_RANK,
+                )
                 if isinstance(t, dict)
-                else 6
+                else NO_SEVERITY_RANK
             )
         )
         shaped[sandbox] = tree | {"tactics": tactics}
@@ -250,10 +241,10 @@ def _mitre_trees(trees: dict[str, Any]) -> dict[str, Any]:
 
 def _worst_signature(technique: Any) -> int:
     if not isinstance(technique, dict) or not isinstance(technique.get("signatures"), list):
-        return 6
+        return NO_SEVERITY_RANK
     return min(
         (severity_rank(s.get("severity")) for s in technique["signatures"] if isinstance(s, dict)),
-        default=6,
+        default=NO_SEVERITY_RANK,
     )
 
 

@@ -178,3 +178,27 @@ def test_strict_lint_reports_the_seeds_three_kinds_of_deviation() -> None:
 def test_strict_lint_is_silent_on_a_schema_valid_file() -> None:
     capability = load_capability_text(GOOD.replace(", type: boolean, required: false", ""))
     assert lint_capability(capability.document, capability.source) == []
+
+
+def test_a_second_mcp_adapter_is_refused_yet_checked_and_the_first_one_serves() -> None:
+    second = GOOD + textwrap.indent(
+        textwrap.dedent("""\
+        - type: mcp
+          namespace: more-tools
+          port: 9191
+          tools:
+          - name: other
+            description: Other
+            call: up.noSuchOperation
+        """),
+        "  ",
+    )
+    errors = errors_of(second)
+    assert any("noSuchOperation" in e.message for e in errors)  # the second is still checked
+    fixed = second.replace("up.noSuchOperation", "up.getItem")
+    capability, errors = check_capability(read_source(fixed, "cap.yaml"))
+    assert capability is not None and not errors
+    assert capability.mcp is not None and capability.mcp.namespace == "tools-ns"
+    assert [e.detail for e in capability.unsupported] == [
+        "a second MCP adapter is not supported by this version of iocgate yet"
+    ]

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from iocgate.capability import Capability
 from iocgate.capability.model import ExposesControl
+from iocgate.errors import code_for_status, error_body
 
 __all__ = ["ControlOptions", "create_control_app"]
 
@@ -42,7 +43,7 @@ class ControlOptions:
 
 
 def _error(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"error": {"code": code, "message": message}}, status)
+    return JSONResponse(error_body(code, message), status)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -50,8 +51,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     message = exc.detail
     if exc.status_code == 404:
         message = "the control adapter does not serve this path (see docs/adapters.md)"
-    code = {404: "NotFoundError", 405: "MethodNotAllowedError"}.get(exc.status_code, "Error")
-    return _error(exc.status_code, code, message)
+    return _error(exc.status_code, code_for_status(exc.status_code), message)
 
 
 def _uptime() -> str:

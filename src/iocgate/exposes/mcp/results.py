@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 import mcp_types as types
 
 from iocgate.engine import Result, parse_retry_after
-from iocgate.errors import IocgateError, QuotaExceededError
+from iocgate.errors import IocgateError, QuotaExceededError, error_body
 from iocgate.exposes.mcp.artefacts import HEAD_BYTES, Measured, measure_artefact
 from iocgate.exposes.mcp.shaping import SectionError, fit_answer, text_size
 from iocgate.exposes.mcp.untrusted import warning_for
@@ -155,7 +155,8 @@ def render_error(
     """A tool error: the code, the (redacted) message and what to do, as text and as data."""
     message = _clip(info.redact(message))
     hint = _hint(code, status, retry_after, info)
-    error: dict[str, Any] = {"code": code, "message": message}
+    body = error_body(code, message)
+    error = body["error"]
     if hint:
         error["hint"] = hint
     if status is not None:
@@ -169,7 +170,7 @@ def render_error(
         content.append(types.TextContent(text=untrusted_notice(info.source)))
     return types.CallToolResult(
         content=content,
-        structured_content={"error": error},
+        structured_content=body,
         is_error=True,
         meta=_meta(info, result),
     )

@@ -21,7 +21,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from iocgate.errors import IocgateError, MethodNotAllowedError, QuotaExceededError
+from iocgate.errors import (
+    IocgateError,
+    MethodNotAllowedError,
+    QuotaExceededError,
+    code_for_status,
+    error_body,
+)
 
 __all__ = [
     "ErrorBoundary",
@@ -33,20 +39,6 @@ __all__ = [
 
 log = logging.getLogger("iocgate.rest")
 
-# The error code for each status Starlette itself produces (the codes IocgateError uses).
-_CODES: Mapping[int, str] = {
-    400: "BadRequestError",
-    401: "AuthenticationRequiredError",
-    403: "ForbiddenError",
-    404: "NotFoundError",
-    405: "MethodNotAllowedError",
-    413: "PayloadTooLargeError",
-    429: "TooManyRequestsError",
-    503: "TransientError",
-    504: "DeadlineExceededError",
-}
-
-
 _MESSAGES: Mapping[int, str] = {
     404: "no route serves this path; see /openapi.json for the ones that exist",
     405: "this path does not accept that method",
@@ -57,7 +49,7 @@ def error_response(
     status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
     """A JSON error response in the one error shape."""
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    body = json.dumps(error_body(code, message)).encode()
     return Response(body, status, headers=dict(headers or {}), media_type="application/json")
 
 
@@ -73,8 +65,7 @@ def iocgate_error_response(exc: IocgateError) -> Response:
 
 def http_exception_response(exc: HTTPException) -> Response:
     """Starlette's own 404/405/... in the error shape, keeping its headers (``Allow``)."""
-    fallback = "InternalError" if exc.status_code >= 500 else "BadRequestError"
-    code = _CODES.get(exc.status_code, fallback)
+    code = code_for_status(exc.status_code)
     message = exc.detail
     if message == HTTPStatus(exc.status_code).phrase:  # Starlette's default: say more
         message = _MESSAGES.get(exc.status_code, message)

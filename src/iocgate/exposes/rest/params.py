@@ -50,12 +50,6 @@ def inbound_arguments(
 def cache_mode(cache_control: str | None) -> CacheMode:
     """The cache mode a request's ``Cache-Control`` header asks for."""
     return CacheMode.from_cache_control(cache_control)
-    directives = {part.strip().lower().split("=", 1)[0] for part in cache_control.split(",")}
-    if "no-store" in directives:
-        return CacheMode.BYPASS
-    if "no-cache" in directives:
-        return CacheMode.REFRESH
-    return CacheMode.USE
 
 
 def request_id(sent: str | None) -> str:

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from iocgate.capability import Capability
 from iocgate.capability.model import ExposedSkill, ExposesSkill
+from iocgate.errors import code_for_status, error_body
 from iocgate.exposes.skill.catalog import catalog, detail
 from iocgate.exposes.skill.files import (
     SkillFileError,
@@ -22,15 +23,10 @@ from iocgate.exposes.skill.files import (
 
 __all__ = ["create_skill_app"]
 
-_CODES = {400: "BadRequestError", 404: "NotFoundError", 405: "MethodNotAllowedError",
-          413: "PayloadTooLargeError"}  # fmt: skip
-
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """The gateway's one error shape (no import of the REST adapter: adapters stay apart)."""
-    code = _CODES.get(status, "BadRequestError")
-    body = {"error": {"code": code, "message": message}}
-    return JSONResponse(body, status, headers=headers)
+    return JSONResponse(error_body(code_for_status(status), message), status, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

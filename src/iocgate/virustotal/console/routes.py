@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from iocgate.errors import NotFoundError
 from iocgate.virustotal.console.assets import Asset, AssetBundle, load_assets
 from iocgate.virustotal.console.page import demo_samples_from, page_headers, render_page
 
@@ -54,7 +55,7 @@ def _asset_response(request: Request, asset: Asset, *, current: bool) -> Respons
 
 
 def _not_found(message: str) -> Response:
-    return JSONResponse({"error": {"code": "NotFoundError", "message": message}}, 404)
+    return JSONResponse(NotFoundError(message).to_body(), 404)
 
 
 def console_routes(

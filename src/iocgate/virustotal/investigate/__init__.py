@@ -28,7 +28,7 @@ from iocgate.virustotal.investigate.model import (
     Verdict,
 )
 from iocgate.virustotal.investigate.plan import PAGE_SIZE, Plan, Progress, ProgressCallback, plan
-from iocgate.virustotal.investigate.severity import Severity, normalise_severity
+from iocgate.virustotal.severity import Severity, normalise_severity
 
 __all__ = [
     "OPERATIONS",

@@ -12,7 +12,7 @@ from typing import Any
 
 from iocgate.virustotal.investigate.model import Agreement, Capped, Detection, Detections
 from iocgate.virustotal.investigate.reports import Report
-from iocgate.virustotal.investigate.severity import Severity, normalise_severity
+from iocgate.virustotal.severity import Severity, normalise_severity
 
 __all__ = ["DETECTION_LIMIT", "build_detections"]
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Generic, TypeVar
 
-from iocgate.virustotal.investigate.severity import Severity
+from iocgate.virustotal.severity import Severity
 
 __all__ = [
     "SCHEMA",

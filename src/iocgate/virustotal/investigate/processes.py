@@ -18,8 +18,8 @@ from typing import Any
 
 from iocgate.virustotal.investigate.model import Capped, ProcessHit, ProcessNode
 from iocgate.virustotal.investigate.reports import Report
-from iocgate.virustotal.investigate.severity import Severity, normalise_severity
 from iocgate.virustotal.investigate.verdict import classify_verdict
+from iocgate.virustotal.severity import Severity, normalise_severity
 
 __all__ = ["PROCESS_LIMIT", "build_processes", "decode_powershell"]
 

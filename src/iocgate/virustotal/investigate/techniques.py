@@ -27,7 +27,7 @@ from iocgate.virustotal.investigate.model import (
     Technique,
 )
 from iocgate.virustotal.investigate.reports import Report
-from iocgate.virustotal.investigate.severity import Severity, normalise_severity
+from iocgate.virustotal.severity import Severity, normalise_severity
 
 __all__ = ["build_tags", "build_techniques"]
 

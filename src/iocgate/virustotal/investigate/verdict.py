@@ -20,7 +20,7 @@ from iocgate.virustotal.investigate.model import (
     Verdict,
 )
 from iocgate.virustotal.investigate.reports import Report, as_int
-from iocgate.virustotal.investigate.severity import Severity, highest
+from iocgate.virustotal.severity import Severity, highest
 from iocgate.virustotal.wording import counted
 
 __all__ = ["ARTEFACT_PATH", "build_sandboxes", "build_verdict", "classify_verdict"]

@@ -3,7 +3,9 @@
 VirusTotal spells severity differently by place (vt-api.md §4): ``IMPACT_SEVERITY_HIGH`` in
 ``signature_matches`` and ``mitre_attack_techniques``; ``HIGH`` in the summary's
 ``attack_techniques`` and in the MITRE trees (which add ``UNKNOWN``); lowercase ``high`` in
-``ids_alerts``; and Sigma's ``critical|high|medium|low``. They all map onto `Severity`.
+``ids_alerts``; and Sigma's ``critical|high|medium|low``. They all map onto `Severity`: the
+investigation (`normalise_severity`) and the reports shaped for an LLM (`severity_rank`, which
+orders items most severe first) read them through this one scale.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import IntEnum
 
-__all__ = ["Severity", "highest", "normalise_severity"]
+__all__ = ["NO_SEVERITY_RANK", "Severity", "highest", "normalise_severity", "severity_rank"]
 
 
 class Severity(IntEnum):
@@ -87,3 +89,15 @@ def normalise_severity(value: object) -> Severity:
 def highest(values: Iterable[Severity]) -> Severity:
     """The most severe of ``values`` (`Severity.UNKNOWN` when there are none)."""
     return max(values, default=Severity.UNKNOWN)
+
+
+#: The rank of an item with no severity at all (not even a word): after every stated one.
+NO_SEVERITY_RANK = Severity.CRITICAL + 1
+
+
+def severity_rank(value: object) -> int:
+    """A sort key, most severe first: 0 for critical to 5 for unknown words, and
+    `NO_SEVERITY_RANK` (6) when ``value`` is not a word at all."""
+    if not isinstance(value, str):
+        return NO_SEVERITY_RANK
+    return Severity.CRITICAL - normalise_severity(value)
