@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from iocgate.cli import output
-from iocgate.engine import redact
-from iocgate.redaction import REDACTED, SECRET_END, redact_bytes, secret_fragments
+from iocgate.redaction import REDACTED, SECRET_END, redact, redact_bytes, secret_fragments
 
 KEY = "0123456789abcdef" * 4  # 64 characters, like a VirusTotal key
 
