@@ -68,11 +68,10 @@ class ArtefactResources:
         engine: Engine,
         table: Mapping[str, ToolEntry],
         rest_base_url: str | None,
-        bound: int = MAX_RESOURCE_BYTES,
     ) -> None:
         self.engine = engine
         self.rest_base_url = rest_base_url
-        self.bound = bound
+        self.bound = MAX_RESOURCE_BYTES  # the same bound as every other resource read
         self.tools = {
             name: entry
             for name, entry in table.items()
