@@ -81,7 +81,7 @@ def test_every_handshake_protocol_version_is_accepted_with_a_plain_json_answer(
     assert "mcp-session-id" not in response.headers  # stateless
     result = response.json()["result"]
     assert result["protocolVersion"] == version
-    assert set(result["capabilities"]) == {"tools"}
+    assert set(result["capabilities"]) == {"tools", "resources"}  # resources: tool answers
     assert result["serverInfo"]["name"] == "iocgate"
 
 

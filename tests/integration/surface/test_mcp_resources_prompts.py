@@ -67,7 +67,9 @@ async def test_resources_are_listed_files_included_and_templates_apart(mcp_url: 
     }  # fmt: skip
     assert listed["test://static-text"].title == "Counting note"
     assert listed["docs://guides/reorder.md"].mime_type == "text/markdown"
-    assert [t.uri_template for t in templates] == ["test://template/{id}/data"]
+    declared = [t.uri_template for t in templates if not t.uri_template.startswith("iocgate:")]
+    assert declared == ["test://template/{id}/data"]
+    assert "iocgate://artefact/get-part{?id}" in [t.uri_template for t in templates]  # answers
 
 
 @pytest.mark.anyio

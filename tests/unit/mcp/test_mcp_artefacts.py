@@ -59,19 +59,22 @@ async def test_an_artefact_states_the_sha256_and_size_of_exactly_the_upstream_by
     assert "exactly the bytes" in artefact["bytes"]
 
 
-async def test_an_artefact_links_to_the_rest_route_that_serves_the_same_bytes(
+async def test_an_artefact_links_to_the_rest_route_and_to_its_mcp_resource(
     mcp: McpSession, corpus: Corpus
 ) -> None:
     sandbox_id = _sandbox_with_artefacts(corpus)
     result = await mcp.call(PCAP, {"sandbox_id": sandbox_id})
     links = [block for block in result.content if isinstance(block, types.ResourceLink)]
-    assert len(links) == 1
-    link = links[0]
+    assert len(links) == 2  # REST first (any HTTP client), then the MCP resource
+    rest, resource = links
     encoded = sandbox_id.replace(" ", "%20")
-    assert link.uri == f"{REST_BASE}/v1/file_behaviours/{encoded}/pcap"
-    assert link.size == result.structured_content["artefact"]["size"]
-    assert link.mime_type == "application/vnd.tcpdump.pcap"
-    assert result.structured_content["artefact"]["url"] == link.uri
+    assert rest.uri == f"{REST_BASE}/v1/file_behaviours/{encoded}/pcap"
+    assert resource.uri == f"iocgate://artefact/{PCAP}?sandbox_id={encoded}"
+    for link in links:
+        assert link.size == result.structured_content["artefact"]["size"]
+        assert link.mime_type == "application/vnd.tcpdump.pcap"
+    assert result.structured_content["artefact"]["url"] == rest.uri
+    assert result.structured_content["artefact"]["resource"] == resource.uri
 
 
 async def test_no_artefact_bytes_reach_the_context_even_base64_encoded(
@@ -123,15 +126,23 @@ async def test_an_evtx_digest_lists_the_files_in_the_zip(mcp: McpSession, corpus
     assert digest["files"][0]["size"] > 0
 
 
-async def test_without_a_rest_adapter_the_artefact_says_how_to_get_the_bytes(
+async def test_without_a_rest_adapter_the_artefact_links_to_its_mcp_resource(
     sim_app: Starlette, corpus: Corpus
 ) -> None:
     sandbox_id = _sandbox_with_artefacts(corpus)
     async with mcp_session(sim_app, DEMO_PRIVILEGED_KEY, McpOptions()) as bare:
         result = await bare.call(PCAP, {"sandbox_id": sandbox_id})
-    assert result.structured_content["artefact"]["url"] is None
-    assert "iocgate call" in result.structured_content["artefact"]["bytes"]
-    assert not any(isinstance(block, types.ResourceLink) for block in result.content)
+        link = next(b for b in result.content if isinstance(b, types.ResourceLink))
+        read = await bare.client.read_resource(link.uri)
+    artefact = result.structured_content["artefact"]
+    assert artefact["url"] is None
+    assert artefact["resource"] == link.uri
+    assert f"resources/read of {link.uri}" in artefact["bytes"]
+    assert "iocgate call" in artefact["bytes"]
+    blob = read.contents[0]
+    assert isinstance(blob, types.BlobResourceContents)
+    assert blob.mime_type == "application/vnd.tcpdump.pcap"
+    assert hashlib.sha256(base64.b64decode(blob.blob)).hexdigest() == artefact["sha256"]
 
 
 async def test_an_artefact_result_carries_cache_status_in_meta(

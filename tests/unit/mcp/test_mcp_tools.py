@@ -108,10 +108,11 @@ async def test_every_published_schema_is_valid_draft_2020_12(mcp: McpSession) ->
         Draft202012Validator.check_schema(tool.output_schema)
 
 
-async def test_the_server_advertises_the_tools_capability_only(mcp: McpSession) -> None:
+async def test_the_server_advertises_tools_and_resources_only(mcp: McpSession) -> None:
     capabilities = mcp.client.server_capabilities
     assert capabilities.tools is not None
-    assert capabilities.resources is None
+    assert capabilities.resources is not None  # the tools' answers, as iocgate://artefact/...
+    assert capabilities.resources.subscribe is not True
     assert capabilities.prompts is None
     assert capabilities.logging is None
     assert capabilities.completions is None

@@ -21,7 +21,7 @@ from mcp.shared.exceptions import MCPError
 from iocgate.capability import ResourceSpec, location_path
 from iocgate.engine import Caller, Engine, Result
 
-__all__ = ["MAX_RESOURCE_BYTES", "ResourceTable"]
+__all__ = ["MAX_RESOURCE_BYTES", "ResourceTable", "resource_contents"]
 
 #: The most one read returns (the engine's default binary bound in the reference, 10 MiB).
 MAX_RESOURCE_BYTES = 10 * 1024 * 1024
@@ -47,16 +47,20 @@ def _is_text(mime_type: str) -> bool:
     return mime_type.startswith(_TEXT_TYPES[:1]) or any(t in mime_type for t in _TEXT_TYPES[1:])
 
 
-def _contents(uri: str, mime_type: str, body: bytes, binary: bool) -> Contents:
+def resource_contents(uri: str, mime_type: str, body: bytes, binary: bool = False) -> Contents:
+    """``body`` as text for a text type (when it is UTF-8), else as a base64 blob; bounded."""
     if len(body) > MAX_RESOURCE_BYTES:
         raise MCPError(
             code=types.INVALID_PARAMS,
             message=f"{uri} is {len(body)} bytes, over the {MAX_RESOURCE_BYTES}-byte bound",
         )
-    if binary or not _is_text(mime_type):
-        blob = base64.b64encode(body).decode()
-        return types.BlobResourceContents(uri=uri, mime_type=mime_type, blob=blob)
-    return types.TextResourceContents(uri=uri, mime_type=mime_type, text=body.decode())
+    if not binary and _is_text(mime_type):
+        try:
+            return types.TextResourceContents(uri=uri, mime_type=mime_type, text=body.decode())
+        except UnicodeDecodeError:
+            pass  # text by its type but not UTF-8: the bytes as they are, as a blob
+    blob = base64.b64encode(body).decode()
+    return types.BlobResourceContents(uri=uri, mime_type=mime_type, blob=blob)
 
 
 class ResourceTable:
@@ -152,7 +156,7 @@ class ResourceTable:
             raise MCPError(code=types.INVALID_PARAMS, message=f"{uri} is too large to read")
         body = await anyio.to_thread.run_sync(path.read_bytes)
         return types.ReadResourceResult(
-            contents=[_contents(uri, self._mime(spec, path), body, spec.binary)]
+            contents=[resource_contents(uri, self._mime(spec, path), body, spec.binary)]
         )
 
     async def _read_call(
@@ -168,7 +172,7 @@ class ResourceTable:
             message = result.error_message or f"the upstream answered HTTP {result.status}"
             raise MCPError(code=types.INTERNAL_ERROR, message=f"reading {uri}: {message}")
         mime = spec.mime_type or result.content_type or "application/json"
-        return types.ReadResourceResult(contents=[_contents(uri, mime, body, spec.binary)])
+        return types.ReadResourceResult(contents=[resource_contents(uri, mime, body, spec.binary)])
 
 
 async def _body(result: Result) -> bytes:

@@ -25,6 +25,7 @@ import mcp_types as types
 from iocgate.engine import Result, parse_retry_after
 from iocgate.errors import IocgateError, QuotaExceededError, error_body
 from iocgate.exposes.mcp.artefacts import HEAD_BYTES, Measured, measure_artefact
+from iocgate.exposes.mcp.resources import MAX_RESOURCE_BYTES
 from iocgate.exposes.mcp.shaping import SectionError, fit_answer, text_size
 from iocgate.exposes.mcp.untrusted import warning_for
 
@@ -75,6 +76,7 @@ class CallInfo:
     match: str | None = None  # the `filter` argument: only a section's items containing it
     can_page: bool = False
     rest_url: str | None = None
+    resource_uri: str | None = None  # the answer as an MCP resource (artefact_resources.py)
     credential_names: tuple[str, ...] = ()
     source: str = GENERIC_SOURCE  # whose strings the answer holds, for the notice
     condense: Callable[[Any], Any] | None = None  # the plugin's reordering for the context
@@ -342,23 +344,32 @@ async def _render_artefact(
             digest = info.summarize(content_type, measured.head[:HEAD_BYTES])
         except Exception as exc:  # noqa: BLE001 - a malformed artefact must not fail the call
             log.warning("artefact digest failed for %s: %s", info.tool, type(exc).__name__)
+    # The bytes are the MCP resource's (resources/read, within its bound) and, when the REST
+    # adapter is served, its route's too: both links are given, REST first (any HTTP client).
+    resource = info.resource_uri if measured.size <= MAX_RESOURCE_BYTES else None
     artefact: dict[str, Any] = {
         "content_type": content_type,
         "size": measured.size,
         "sha256": measured.sha256,
         "url": info.rest_url,
+        "resource": resource,
     }
+    ways = []
     if info.rest_url:
-        artefact["bytes"] = (
-            f"Not included here. GET {info.rest_url} serves them; sha256 and size above are "
-            "those of exactly the bytes that route serves."
+        ways.append(f"GET {info.rest_url} serves them")
+    if resource:
+        ways.append(f"MCP resources/read of {resource} returns them (a base64 blob)")
+    elif info.resource_uri:
+        ways.append(f"they are over the {MAX_RESOURCE_BYTES}-byte bound of MCP resources/read")
+    if not info.rest_url:
+        ways.append(
+            "the REST adapter (iocgate serve) serves them, or "
+            "`iocgate call ... --output FILE` saves them"
         )
-    else:
-        artefact["bytes"] = (
-            "Not included here. The REST adapter (iocgate serve) serves them, or "
-            "`iocgate call ... --output FILE` saves them; sha256 and size above are those of "
-            "exactly those bytes."
-        )
+    artefact["bytes"] = (
+        f"Not included here. {'; '.join(ways)}. sha256 and size above are those of exactly "
+        "the bytes each of these gives."
+    )
     if digest:
         artefact["digest"] = digest
         artefact["digest_from_bytes"] = min(len(measured.head), HEAD_BYTES)
@@ -376,16 +387,17 @@ async def _render_artefact(
         types.TextContent(text=shaped.text),
         types.TextContent(text=untrusted_notice(info.source)),
     ]
-    if info.rest_url:
-        content.append(
-            types.ResourceLink(
-                uri=info.rest_url,
-                name=_link_name(info.rest_url),
-                description=f"{measured.size} bytes, sha256 {measured.sha256}",
-                mime_type=content_type,
-                size=measured.size,
+    for uri, how in ((info.rest_url, "GET"), (resource, "resources/read")):
+        if uri:
+            content.append(
+                types.ResourceLink(
+                    uri=uri,
+                    name=_link_name(uri),
+                    description=f"{how}: {measured.size} bytes, sha256 {measured.sha256}",
+                    mime_type=content_type,
+                    size=measured.size,
+                )
             )
-        )
     return types.CallToolResult(
         content=content, structured_content=shaped.structured, meta=_meta(info, result)
     )
@@ -415,7 +427,7 @@ async def _render_binary(result: Result, info: CallInfo) -> types.CallToolResult
         "size": measured.size,
         "sha256": measured.sha256,
     }
-    uri = info.rest_url or f"iocgate://transient/{info.tool}/{measured.sha256}"
+    uri = info.rest_url or info.resource_uri or f"iocgate://transient/{info.tool}/{measured.sha256}"
     return types.CallToolResult(
         content=[
             types.TextContent(text=json.dumps(described, separators=(",", ":"))),

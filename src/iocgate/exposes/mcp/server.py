@@ -21,6 +21,7 @@ from iocgate.capability import Operation
 from iocgate.engine import Caller, Engine, LoadedCapability, Result, new_request_id, request_id_from
 from iocgate.errors import IocgateError
 from iocgate.exposes.access import AccessRecord, client_of
+from iocgate.exposes.mcp.artefact_resources import ArtefactResources
 from iocgate.exposes.mcp.links import rest_url
 from iocgate.exposes.mcp.options import McpOptions
 from iocgate.exposes.mcp.prompts import PromptTable
@@ -107,10 +108,17 @@ def _with_capability(info: CallInfo, loaded: LoadedCapability, operation: Operat
 class _Dispatcher:
     """Routes a ``tools/call`` to the engine (spec tools) or to an extra tool's handler."""
 
-    def __init__(self, engine: Engine, options: McpOptions, table: dict[str, ToolEntry]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        options: McpOptions,
+        table: dict[str, ToolEntry],
+        artefacts: ArtefactResources,
+    ) -> None:
         self.engine = engine
         self.options = options
         self.table = table
+        self.artefacts = artefacts
         self.listing = types.ListToolsResult(tools=[entry.tool for entry in table.values()])
         self._owners = {
             name: loaded for loaded in engine.capabilities for name in loaded.capability.operations
@@ -193,6 +201,7 @@ class _Dispatcher:
                 rest_url=rest_url(
                     self.options.rest_base_url, loaded.capability, operation, upstream
                 ),
+                resource_uri=self.artefacts.uri_for(entry.tool.name, arguments),
             ),
             loaded,
             operation,
@@ -258,10 +267,12 @@ def _wire_form(result: types.CallToolResult) -> dict[str, Any]:
 
 
 class _Catalog:
-    """Resources and prompts of every capability served (handlers registered only if any)."""
+    """Resources and prompts of every capability served, and the tools' answers readable as
+    resources (handlers registered only if any)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, artefacts: ArtefactResources) -> None:
         self.engine = engine
+        self.artefacts = artefacts
         adapters = [
             (
                 loaded.capability.mcp,
@@ -291,13 +302,18 @@ class _Catalog:
     async def list_templates(
         self, ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListResourceTemplatesResult:
-        return self.resources.templates()
+        declared = self.resources.templates()
+        return types.ListResourceTemplatesResult(
+            resource_templates=[*declared.resource_templates, *self.artefacts.templates()]
+        )
 
     async def read_resource(
         self, ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
         caller = Caller(adapter="mcp", client_id=_client_id(ctx), request_id=_request_id(ctx))
         try:
+            if self.artefacts.owns(str(params.uri)):
+                return await self.artefacts.read(str(params.uri), caller)
             return await self.resources.read(str(params.uri), caller)
         except MCPError:
             raise
@@ -323,7 +339,7 @@ class _Catalog:
     def handlers(self) -> dict[str, Any]:
         """The ``Server`` keyword arguments for what the capabilities declare, and no more."""
         found: dict[str, Any] = {}
-        if self.resources:
+        if self.resources or self.artefacts:
             found.update(
                 on_list_resources=self.list_resources,
                 on_list_resource_templates=self.list_templates,
@@ -340,13 +356,15 @@ def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
     """A low-level MCP server with one tool per spec tool (plus ``options.extra_tools``), and
     the capabilities' resources and prompts when they declare any.
 
-    It advertises ``tools``, and ``resources``/``prompts`` only when there are some. Raises
+    It advertises ``tools``, ``resources`` when there are some (every read-only tool's answer
+    is one: artefact_resources.py) and ``prompts`` when there are some. Raises
     ``ValueError`` when two tools share a name; a schema that is not valid JSON Schema fails its
     tool's first call.
     """
     table = build_tool_table(engine.capabilities, options.extra_tools)
-    dispatcher = _Dispatcher(engine, options, table)
-    catalog = _Catalog(engine)
+    artefacts = ArtefactResources(engine, table, options.rest_base_url)
+    dispatcher = _Dispatcher(engine, options, table, artefacts)
+    catalog = _Catalog(engine, artefacts)
     return Server(
         options.server_name,
         version=options.version,
