@@ -11,23 +11,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from starlette.types import Scope
-
 from iocgate.engine import Result
-from iocgate.exposes.auth import CLIENT_ID_KEY
 
-__all__ = ["AccessRecord", "client_of"]
+__all__ = ["AccessRecord"]
 
 access_log = logging.getLogger("iocgate.access")
-
-
-def client_of(scope: Scope) -> str | None:
-    """Who calls: the bearer token's id when tokens are configured, else the peer address."""
-    named = scope.get(CLIENT_ID_KEY)
-    if isinstance(named, str):
-        return named
-    peer = scope.get("client")
-    return str(peer[0]) if peer else None
 
 
 @dataclass(slots=True)

@@ -22,9 +22,9 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from iocgate.errors import error_body
+from iocgate.exposes.scope import CLIENT_ID_KEY, header_value
 
 __all__ = [
-    "CLIENT_ID_KEY",
     "ApiKey",
     "BasicCredentials",
     "BearerTokens",
@@ -33,9 +33,6 @@ __all__ = [
     "Rejected",
     "client_id_for",
 ]
-
-#: Where the authenticated client's id is put in the ASGI scope.
-CLIENT_ID_KEY = "iocgate.client_id"
 
 
 def client_id_for(token: str) -> str:
@@ -247,7 +244,7 @@ class InboundAuthMiddleware:
 
     @staticmethod
     def _origin(scope: Scope) -> str:
-        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        host = header_value(scope, b"host") or ""
         return f"{scope.get('scheme', 'http')}://{host}"
 
     @staticmethod

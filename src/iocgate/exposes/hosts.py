@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from iocgate.errors import error_body
+from iocgate.exposes.scope import header_value
 
 __all__ = ["LOOPBACK_HOSTS", "HostAllowListMiddleware", "host_allowed"]
 
@@ -49,10 +50,10 @@ class HostAllowListMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            host = next((v for k, v in scope["headers"] if k == b"host"), None)
+            host = header_value(scope, b"host")
             # No Host at all (HTTP/1.0 probes) cannot come from a browser page.
-            if host is not None and not host_allowed(host.decode("latin-1"), self.allowed):
-                await _refuse(send, host.decode("latin-1"))
+            if host is not None and not host_allowed(host, self.allowed):
+                await _refuse(send, host)
                 return
         await self.app(scope, receive, send)
 

@@ -20,7 +20,7 @@ from mcp.shared.exceptions import MCPError
 from iocgate.capability import Operation
 from iocgate.engine import Caller, Engine, LoadedCapability, Result, new_request_id, request_id_from
 from iocgate.errors import IocgateError
-from iocgate.exposes.access import AccessRecord, client_of
+from iocgate.exposes.access import AccessRecord
 from iocgate.exposes.mcp.artefact_resources import ArtefactResources
 from iocgate.exposes.mcp.links import rest_url
 from iocgate.exposes.mcp.options import McpOptions
@@ -41,6 +41,7 @@ from iocgate.exposes.mcp.tools import (
     build_tool_table,
     has_paging,
 )
+from iocgate.exposes.scope import client_of
 from iocgate.exposes.skill.catalog import skill_groups
 
 __all__ = ["create_mcp_server"]

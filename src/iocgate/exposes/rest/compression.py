@@ -13,7 +13,7 @@ import gzip
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from iocgate.exposes.rest.params import header_value
+from iocgate.exposes.scope import header_value
 
 __all__ = ["JsonGzipMiddleware", "accepts_gzip"]
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from iocgate.exposes.access import AccessRecord, client_of
-from iocgate.exposes.rest.params import header_value, request_id
+from iocgate.exposes.access import AccessRecord
+from iocgate.exposes.rest.params import request_id
+from iocgate.exposes.scope import client_of, header_value
 
 __all__ = ["RequestContextMiddleware", "access_of", "state_of"]
 

@@ -12,7 +12,6 @@ from starlette.types import Receive, Scope, Send
 from iocgate.capability import RestRoute
 from iocgate.engine import CacheStatus, Caller, Engine, new_request_id
 from iocgate.errors import IocgateError, MethodNotAllowedError
-from iocgate.exposes.access import client_of
 from iocgate.exposes.rest.body import body_arguments, header_arguments
 from iocgate.exposes.rest.context import access_of, state_of
 from iocgate.exposes.rest.disconnect import ClientGone, unless_client_leaves
@@ -20,9 +19,10 @@ from iocgate.exposes.rest.errors import iocgate_error_response
 from iocgate.exposes.rest.fastpath import FASTPATH_KEY
 from iocgate.exposes.rest.links import LinkRewriter
 from iocgate.exposes.rest.origin import PublicOrigin
-from iocgate.exposes.rest.params import cache_mode, header_value, inbound_arguments
+from iocgate.exposes.rest.params import cache_mode, inbound_arguments
 from iocgate.exposes.rest.responses import result_response, send_head
 from iocgate.exposes.rest.routes import RouteMatch
+from iocgate.exposes.scope import client_of, header_value
 
 __all__ = ["RestEndpoint"]
 

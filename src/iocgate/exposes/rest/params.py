@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from starlette.types import Scope
-
 from iocgate.capability import RestRoute
 from iocgate.engine import CacheMode, request_id_from
 from iocgate.errors import InvalidArgumentError
 
-__all__ = ["cache_mode", "header_value", "inbound_arguments", "request_id"]
+__all__ = ["cache_mode", "inbound_arguments", "request_id"]
 
 
 def inbound_arguments(
@@ -55,11 +53,3 @@ def cache_mode(cache_control: str | None) -> CacheMode:
 def request_id(sent: str | None) -> str:
     """The client's ``X-Request-ID`` when it is sane, else a new one."""
     return request_id_from(sent)
-
-
-def header_value(scope: Scope, name: bytes) -> str | None:
-    """The first value of the (lower-case) header ``name``, without building a `Headers`."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
