@@ -40,6 +40,7 @@ from iocgate.capability.model import (
     RequestBody,
 )
 from iocgate.capability.refs import Reference, parse_reference
+from iocgate.capability.responses import DeclaredResponse, declared_responses
 from iocgate.capability.skills import check_skills
 from iocgate.capability.source import Location, Source
 from iocgate.capability.templates import mustache_names, normalize_path, placeholders
@@ -131,6 +132,8 @@ class ExposedCall:
     description: str
     #: steps or mock outputs to run instead of ``operation`` (then a stand-in naming the tool)
     flow: FlowPlan | None = None
+    #: the exposing adapter's maxBinarySize and name ("rest adapter x"): the operation's wins
+    adapter_max_binary_size: tuple[str, str] | None = None
 
     @property
     def is_read_only(self) -> bool:
@@ -156,6 +159,8 @@ class RestRoute(ExposedCall):
     path: str = ""
     method: str = "GET"
     name: str = ""
+    #: the declared response contract (``responses`` / ``responseBinary``), in order
+    responses: tuple[DeclaredResponse, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,6 +600,11 @@ def _exposure(
     return Exposure(operation, references, params, hints, outputs, description, plan)
 
 
+def _adapter_binary_size(size: str | None, kind: str, namespace: str) -> tuple[str, str] | None:
+    """An adapter's maxBinarySize, the default for the binary operations it exposes."""
+    return None if size is None else (size, f"{kind} adapter {namespace}")
+
+
 def _rest_adapter(
     adapter: ExposesRest,
     index: int,
@@ -605,6 +615,7 @@ def _rest_adapter(
     routes: list[RestRoute] = []
     seen: dict[tuple[str, str], Location] = {}
     prefixes = (adapter.namespace, "rest")
+    binary_size = _adapter_binary_size(adapter.maxBinarySize, "rest", adapter.namespace)
     for r_index, resource in enumerate(adapter.resources):
         path = normalize_path(resource.path)
         r_where: Location = ("capability", "exposes", index, "resources", r_index)
@@ -616,9 +627,6 @@ def _rest_adapter(
             if key in seen:
                 problems.add((*where, "method"), f"{op.method} {path} is declared twice")
             seen[key] = where
-            for name in ("responses", "responseBinary"):
-                if getattr(op, name) is not None:
-                    problems.not_yet((*where, name), f"`{name}`")
             exposure = _exposure(
                 op, op.name or path, op.method, where, prefixes, placeholders(path),
                 (op.hints, op.description or resource.description or ""),
@@ -626,6 +634,10 @@ def _rest_adapter(
             )  # fmt: skip
             if exposure is None:
                 continue
+            binary_call = (
+                exposure.flow is None and exposure.operation.output_format.lower() == "binary"
+            )
+            responses = declared_responses(op, where, binary_call, problems.add, problems.warn)
             routes.append(
                 RestRoute(
                     operation=exposure.operation,
@@ -635,9 +647,11 @@ def _rest_adapter(
                     output_parameters=exposure.outputs,
                     description=exposure.description,
                     flow=exposure.flow,
+                    adapter_max_binary_size=binary_size,
                     path=path,
                     method=op.method,
                     name=op.name or exposure.operation.name,
+                    responses=responses,
                 )
             )
     return RestAdapter(
@@ -656,8 +670,7 @@ def _mcp_adapter(
     names: dict[str, int] = {}
     prefixes = (adapter.namespace, "tools")
     a_where: Location = ("capability", "exposes", index)
-    if adapter.maxBinarySize is not None:
-        problems.not_yet((*a_where, "maxBinarySize"), "MCP `maxBinarySize`")
+    binary_size = _adapter_binary_size(adapter.maxBinarySize, "mcp", adapter.namespace)
     for t_index, tool in enumerate(adapter.tools):
         where: Location = (*a_where, "tools", t_index)
         if tool.name in names:
@@ -685,6 +698,7 @@ def _mcp_adapter(
                 output_parameters=exposure.outputs,
                 description=exposure.description,
                 flow=exposure.flow,
+                adapter_max_binary_size=binary_size,
                 name=tool.name,
                 title=tool.display or tool.title,
             )

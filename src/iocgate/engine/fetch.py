@@ -26,11 +26,12 @@ import httpx
 from iocgate.capability import Operation
 from iocgate.engine.cache import CachedResponse
 from iocgate.engine.formats import (
+    DEFAULT_BINARY_LIMIT,
+    BinaryLimit,
     binary_too_large,
     bounded_chunks,
     is_binary,
     is_converted,
-    max_binary_bytes,
 )
 from iocgate.engine.request import UpstreamRequest
 from iocgate.engine.result import ByteStream, CacheStatus, QuotaStatus, Result
@@ -99,6 +100,8 @@ class Invocation:
     request_id: str
     output_parameters: Any
     retry: RetryPolicy
+    #: maxBinarySize for ``outputRawFormat: binary`` (the operation's, the adapter's, 10 MiB)
+    binary_limit: BinaryLimit = DEFAULT_BINARY_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,11 +203,10 @@ async def _exchange(
         and not is_converted(declared)  # read whole, then converted
     ):
         if is_binary(declared):  # a Content-Length over maxBinarySize is refused at once
-            limit = max_binary_bytes(call.operation.max_binary_size)
             length = response.headers.get("content-length", "")
-            if length.isdigit() and int(length) > limit:
+            if length.isdigit() and int(length) > call.binary_limit.bytes:
                 await response.aclose()
-                raise binary_too_large(call.operation.qualified_name, limit)
+                raise binary_too_large(call.operation.qualified_name, call.binary_limit)
         return response
     headers = _passed_headers(engine, response)
     body = await _read_answer(engine, response, request)
@@ -242,8 +244,8 @@ def _stream(
     chunks = response.aiter_bytes()
     limit = None
     if is_binary(operation.output_format):
-        limit = max_binary_bytes(operation.max_binary_size)
-        chunks = bounded_chunks(chunks, limit, operation.qualified_name)
+        limit = call.binary_limit.bytes
+        chunks = bounded_chunks(chunks, call.binary_limit, operation.qualified_name)
     artefacts = engine.cache.artefacts
     status = response.status_code
     ttl = engine.cache_policy.ttl_for(call.operation, status) if store else None
