@@ -707,7 +707,7 @@ def _mcp_adapter(
         spec
         for r_index, resource in enumerate(adapter.resources)
         if (spec := _mcp_resource(resource, (*a_where, "resources", r_index), prefixes,
-                                  (operations, flows, problems))) is not None
+                                  (operations, flows, problems), binary_size)) is not None
     ]  # fmt: skip
     _no_duplicates([r.uri for r in resources], "resource uri", (*a_where, "resources"), problems)
     _no_duplicates([p.name for p in adapter.prompts], "prompt", (*a_where, "prompts"), problems)
@@ -728,6 +728,7 @@ def _mcp_resource(
     where: Location,
     prefixes: tuple[str, ...],
     context: tuple[dict[str, Operation], Flows, Problems],
+    binary_size: tuple[str, str] | None = None,
 ) -> ResourceSpec | None:
     """A static resource (``location``) or one read through a call, steps or a ref."""
     names = tuple(placeholders(resource.uri))
@@ -750,7 +751,7 @@ def _mcp_resource(
         operation=exposure.operation, references=exposure.references,
         parameters=exposure.parameters, hints=_hints_for("GET", exposure.hints),
         output_parameters=exposure.outputs, description=exposure.description,
-        flow=exposure.flow,
+        flow=exposure.flow, adapter_max_binary_size=binary_size,
     )  # fmt: skip
     return replace(static, call=call)
 

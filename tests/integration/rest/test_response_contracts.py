@@ -9,13 +9,14 @@ and an answer over it is an error that names the bound and where to raise it.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import mcp_types as types
 import pytest
-from mcp import Client
+from mcp import Client, MCPError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -138,8 +139,14 @@ async def test_adapter_max_binary_size_bounds_mcp_tools_unless_the_operation_dec
         small = await client.call_tool("page-scan", {"id": "small"})
         large = await client.call_tool("page-scan", {"id": "large"})
         folio = await client.call_tool("folio-scan", {"id": "f1"})
+        read = await client.read_resource("scans://pages/small")
+        with pytest.raises(MCPError) as over:
+            await client.read_resource("scans://pages/large")
     assert not small.is_error and not folio.is_error
     assert (folio.structured_content or {})["size"] == len(FOLIO)
     assert large.is_error
     text = " ".join(b.text for b in large.content if isinstance(b, types.TextContent))
     assert "the maxBinarySize (2KiB) of the mcp adapter scans-mcp" in text
+    blob = read.contents[0]
+    assert isinstance(blob, types.BlobResourceContents) and base64.b64decode(blob.blob) == SMALL
+    assert "the maxBinarySize (2KiB) of the mcp adapter scans-mcp" in str(over.value)
