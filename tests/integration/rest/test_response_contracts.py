@@ -135,7 +135,7 @@ async def test_adapter_max_binary_size_bounds_mcp_tools_unless_the_operation_dec
     gateway: tuple[str, str],
 ) -> None:
     _, mcp = gateway
-    async with Client(mcp, mode="legacy") as client:  # type: ignore[arg-type]
+    async with Client(mcp, mode="legacy") as client:
         small = await client.call_tool("page-scan", {"id": "small"})
         large = await client.call_tool("page-scan", {"id": "large"})
         folio = await client.call_tool("folio-scan", {"id": "f1"})
