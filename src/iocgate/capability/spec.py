@@ -220,6 +220,8 @@ class Capability:
     rest: RestAdapter | None
     mcp: McpAdapter | None
     path: Path | None = None
+    #: the second and later MCP adapters (HTTP), each served alone on its own port
+    more_mcp: tuple[McpAdapter, ...] = ()
     binds: tuple[Binding, ...] = field(default_factory=tuple)
     #: constructs the file declares that the runtime does not run yet: `serve` refuses them
     unsupported: tuple[CapabilityError, ...] = ()
@@ -784,8 +786,9 @@ def _aggregates(
 
 def resolve(
     document: CapabilityDocument, problems: Problems
-) -> tuple[dict[str, Operation], RestAdapter | None, McpAdapter | None]:
-    """Turn the document into operations and adapters, collecting problems as it goes.
+) -> tuple[dict[str, Operation], RestAdapter | None, McpAdapter | None, tuple[McpAdapter, ...]]:
+    """Turn the document into operations and adapters (REST, the first MCP adapter, the
+    further MCP adapters), collecting problems as it goes.
 
     A namespace declared twice is reported by `imports.py`, which can name both files.
     """
@@ -802,6 +805,7 @@ def resolve(
     flows = _aggregates(document, operations, problems)
     rest: RestAdapter | None = None
     mcp: McpAdapter | None = None
+    more_mcp: list[McpAdapter] = []
     for index, adapter in enumerate(document.capability.exposes):
         a_where: Location = ("capability", "exposes", index)
         declared = adapter.authentication
@@ -821,11 +825,13 @@ def resolve(
                 continue
             rest = _rest_adapter(adapter, index, operations, flows, problems)
         elif isinstance(adapter, ExposesMcp):
-            if mcp is not None:
-                problems.not_yet(a_where, "a second MCP adapter")
-                _mcp_adapter(adapter, index, operations, flows, problems)
-                continue
-            mcp = _mcp_adapter(adapter, index, operations, flows, problems)
+            resolved = _mcp_adapter(adapter, index, operations, flows, problems)
+            if mcp is None:
+                mcp = resolved
+            elif adapter.transport != "http" or mcp.transport != "http":
+                problems.not_yet(a_where, "a second MCP adapter beside an stdio one")
+            else:
+                more_mcp.append(resolved)
         elif isinstance(adapter, ExposesSkill):
             check_skills(document, adapter, a_where, problems.add)
         else:
@@ -834,4 +840,11 @@ def resolve(
         problems.not_yet(
             ("capability", "exposes"), f"REST and MCP adapters on one port ({rest.port})"
         )
-    return operations, rest, mcp
+    for extra in more_mcp:
+        if any(a is not extra and a.port == extra.port for a in (rest, mcp, *more_mcp) if a):
+            problems.add(
+                ("capability", "exposes"),
+                f"MCP adapter {extra.namespace} declares port {extra.port}, which another "
+                "adapter of the capability uses: each MCP adapter needs its own port",
+            )
+    return operations, rest, mcp, tuple(more_mcp)

@@ -31,7 +31,8 @@ from iocgate.settings import Settings
 DEFAULT_HOST = Settings.host  # the dataclass default: no --host, no config or env host
 
 if TYPE_CHECKING:
-    from iocgate.capability import Capability
+    from iocgate.capability import Capability, McpAdapter
+    from iocgate.engine import LoadedCapability
     from iocgate.exposes.auth import Credential
     from iocgate.exposes.control import ControlOptions
     from iocgate.exposes.metrics import Metrics
@@ -71,8 +72,9 @@ def check_exposure(settings: Settings) -> None:
 
 @dataclass(frozen=True)
 class AdapterListener:
-    """The socket of one more adapter (skill, control): exposes[``adapter``] of capability
-    ``capability`` (indexes, so that a forked worker finds the same adapter it reloads)."""
+    """The socket of one more adapter: for skill and control exposes[``adapter``] of capability
+    ``capability``, for mcp its more_mcp[``adapter``] (indexes, so that a forked worker finds
+    the same adapter it reloads)."""
 
     kind: str
     capability: int
@@ -145,6 +147,10 @@ def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Li
         host = _adapter_host(settings, adapter)
         sock = listen(host, adapter.port)
         others.append(AdapterListener(adapter.type, c_index, a_index, host, sock))
+    for c_index, capability in enumerate(capabilities):
+        for m_index, extra in enumerate(capability.more_mcp):
+            host = _adapter_host(settings, extra)
+            others.append(AdapterListener("mcp", c_index, m_index, host, listen(host, extra.port)))
     return Listeners(rest, mcp, rest_host, mcp_host, tuple(others))
 
 
@@ -295,6 +301,9 @@ def _other_app(
     from iocgate.exposes.skill import create_skill_app
 
     loaded = gateway.engine.capabilities[listener.capability]
+    if listener.kind == "mcp":  # a further MCP adapter of the capability, alone on its port
+        extra = (loaded, loaded.capability.more_mcp[listener.adapter])
+        return _mcp_app(gateway, replace(settings, host=listener.host), None, extra)
     adapter = loaded.capability.document.capability.exposes[listener.adapter]
     if isinstance(adapter, ExposesSkill):
         app = create_skill_app(loaded.capability, adapter)
@@ -333,8 +342,16 @@ def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
     return protected
 
 
-def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
-    """The MCP app (streamable HTTP); importing the MCP stack costs ~0.7 s, so it comes last."""
+def _mcp_app(
+    gateway: Gateway,
+    settings: Settings,
+    rest_url: str | None,
+    extra: tuple[LoadedCapability, McpAdapter] | None = None,
+) -> Any:
+    """The MCP app (streamable HTTP); importing the MCP stack costs ~0.7 s, so it comes last.
+
+    With ``extra``, the app of that further MCP adapter alone (its tools, resources, prompts
+    and declared credentials)."""
     from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server
     from iocgate.gateway import mcp_extras
 
@@ -346,6 +363,14 @@ def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
         allowed_hosts=hosts,
         allowed_origins=origins,
     )
+    if extra is not None:
+        from iocgate.exposes.credentials import declared_credentials
+
+        loaded, adapter = extra
+        app = create_mcp_app(create_mcp_server(gateway.engine, options, extra), options)
+        label = f"mcp adapter {adapter.namespace} of {loaded.capability.name}"
+        declared = declared_credentials(adapter.authentication, loaded.binds, label)
+        return _protect(app, settings, gateway.demo is not None, declared)
     options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
     app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
     return _protect(app, settings, gateway.demo is not None, _declared(gateway, "mcp"))
@@ -364,7 +389,12 @@ def _control_options(
         ("mcp", first.mcp.namespace if first.mcp else "", listeners.mcp),
     ]
     for other in listeners.others:
-        adapter = gateway.capabilities[other.capability].document.capability.exposes[other.adapter]
+        capability = gateway.capabilities[other.capability]
+        adapter: Any = (
+            capability.more_mcp[other.adapter]
+            if other.kind == "mcp"
+            else capability.document.capability.exposes[other.adapter]
+        )
         declared.append((other.kind, adapter.namespace, other.sock))
 
     def adapters() -> list[dict[str, Any]]:
@@ -412,7 +442,9 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
             urls.append(f"MCP      http://{_shown_host(mcp_host)}:{mcp_sock.getsockname()[1]}/mcp")
         for other in listeners.others:
             url = f"http://{_shown_host(other.host)}:{other.sock.getsockname()[1]}"
-            urls.append(f"{other.kind:<8} {url}" + ("/skills" if other.kind == "skill" else ""))
+            path = {"skill": "/skills", "mcp": "/mcp"}.get(other.kind, "")
+            kind = "MCP" if other.kind == "mcp" else other.kind
+            urls.append(f"{kind:<8} {url}{path}")
         # Said as soon as the ports are bound, before any access line (#17): a log read from a
         # file or a journal must start by saying what answers there.
         if announce and gateway.demo is not None:

@@ -8,7 +8,7 @@ the tool's input schema before anything is sent upstream, and every exception is
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
@@ -17,7 +17,7 @@ from mcp.server import Server, ServerRequestContext
 from mcp.server.caching import CACHEABLE_METHODS, CacheHint
 from mcp.shared.exceptions import MCPError
 
-from iocgate.capability import Operation
+from iocgate.capability import McpAdapter, Operation
 from iocgate.engine import Caller, Engine, LoadedCapability, Result, new_request_id, request_id_from
 from iocgate.errors import IocgateError
 from iocgate.exposes.access import AccessRecord, client_of
@@ -260,14 +260,14 @@ def _wire_form(result: types.CallToolResult) -> dict[str, Any]:
 class _Catalog:
     """Resources and prompts of every capability served (handlers registered only if any)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, served: Sequence[LoadedCapability]) -> None:
         self.engine = engine
         adapters = [
             (
                 loaded.capability.mcp,
                 loaded.capability.path.parent if loaded.capability.path else None,
             )
-            for loaded in engine.capabilities
+            for loaded in served
             if loaded.capability.mcp is not None
         ]
         self.resources = ResourceTable(
@@ -336,22 +336,31 @@ class _Catalog:
         return found
 
 
-def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
+def create_mcp_server(
+    engine: Engine,
+    options: McpOptions,
+    adapter: tuple[LoadedCapability, McpAdapter] | None = None,
+) -> Server[Any]:
     """A low-level MCP server with one tool per spec tool (plus ``options.extra_tools``), and
-    the capabilities' resources and prompts when they declare any.
+    the capabilities' resources and prompts when they declare any. With ``adapter`` (a
+    capability and one of its further MCP adapters, ``more_mcp``), that adapter's alone.
 
     It advertises ``tools``, and ``resources``/``prompts`` only when there are some. Raises
     ``ValueError`` when two tools share a name; a schema that is not valid JSON Schema fails its
     tool's first call.
     """
-    table = build_tool_table(engine.capabilities, options.extra_tools)
+    capabilities = tuple(engine.capabilities)
+    if adapter is not None:  # the capability seen through that adapter: its tools and no others
+        loaded, extra = adapter
+        capabilities = (replace(loaded, capability=replace(loaded.capability, mcp=extra)),)
+    table = build_tool_table(capabilities, options.extra_tools)
     dispatcher = _Dispatcher(engine, options, table)
-    catalog = _Catalog(engine)
+    catalog = _Catalog(engine, capabilities)
     return Server(
         options.server_name,
         version=options.version,
         instructions="\n\n".join(
-            filter(None, [INSTRUCTIONS, skill_groups(c.capability for c in engine.capabilities)])
+            filter(None, [INSTRUCTIONS, skill_groups(c.capability for c in capabilities)])
         ),
         on_list_tools=dispatcher.list_tools,
         on_call_tool=dispatcher.call_tool_wire,
