@@ -3,6 +3,8 @@ own tools and its own declared credential (the other's is refused)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +60,19 @@ def test_each_mcp_adapter_serves_its_own_tools_behind_its_own_credential(tmp_pat
     assert [answer.status_code for answer in crossed] == [401, 401]
     banner = log.read_text()
     assert f":{operators_port}/mcp" in banner and f":{dashboard_port}/mcp" in banner
+
+
+def test_validate_counts_the_tools_of_every_mcp_adapter(tmp_path: Path) -> None:
+    path = tmp_path / "depot.yaml"
+    text = FIXTURE.read_text().replace("OPERATORS_PORT", "18701")
+    path.write_text(text.replace("DASHBOARD_PORT", "18702"))
+    run = subprocess.run(
+        [sys.executable, "-m", "iocgate", "validate", str(path)],
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "0 REST routes, 3 MCP tools" in run.stdout
