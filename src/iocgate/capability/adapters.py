@@ -8,6 +8,7 @@ from typing import Any
 from iocgate.capability.exposure import Exposure, Flows, expose, hints_for
 from iocgate.capability.model import ExposesMcp, ExposesRest, McpResource
 from iocgate.capability.problems import Problems
+from iocgate.capability.responses import declared_responses
 from iocgate.capability.source import Location
 from iocgate.capability.spec import (
     ExposedCall,
@@ -23,9 +24,17 @@ from iocgate.capability.templates import normalize_path, placeholders
 __all__ = ["mcp_adapter", "rest_adapter"]
 
 
-def _call_fields(exposure: Exposure, method: str) -> dict[str, Any]:
+def _adapter_binary_size(size: str | None, kind: str, namespace: str) -> tuple[str, str] | None:
+    """An adapter's maxBinarySize, the default for the binary operations it exposes."""
+    return None if size is None else (size, f"{kind} adapter {namespace}")
+
+
+def _call_fields(
+    exposure: Exposure, method: str, binary_size: tuple[str, str] | None
+) -> dict[str, Any]:
     """What a route, a tool and a resource take from their `Exposure` (an `ExposedCall`'s
-    fields), with the hints ``method`` implies filling the gaps."""
+    fields), with the hints ``method`` implies filling the gaps and the adapter's
+    ``maxBinarySize`` (the operation's own wins)."""
     return {
         "operation": exposure.operation,
         "references": exposure.references,
@@ -34,6 +43,7 @@ def _call_fields(exposure: Exposure, method: str) -> dict[str, Any]:
         "output_parameters": exposure.outputs,
         "description": exposure.description,
         "flow": exposure.flow,
+        "adapter_max_binary_size": binary_size,
     }
 
 
@@ -47,6 +57,7 @@ def rest_adapter(
     routes: list[RestRoute] = []
     seen: dict[tuple[str, str], Location] = {}
     prefixes = (adapter.namespace, "rest")
+    binary_size = _adapter_binary_size(adapter.maxBinarySize, "rest", adapter.namespace)
     for r_index, resource in enumerate(adapter.resources):
         path = normalize_path(resource.path)
         r_where: Location = ("capability", "exposes", index, "resources", r_index)
@@ -58,9 +69,6 @@ def rest_adapter(
             if key in seen:
                 problems.add((*where, "method"), f"{op.method} {path} is declared twice")
             seen[key] = where
-            for name in ("responses", "responseBinary"):
-                if getattr(op, name) is not None:
-                    problems.not_yet((*where, name), f"`{name}`")
             exposure = expose(
                 op, op.name or path, op.method, where, prefixes, placeholders(path),
                 (op.hints, op.description or resource.description or ""),
@@ -68,12 +76,18 @@ def rest_adapter(
             )  # fmt: skip
             if exposure is None:
                 continue
+            binary_call = (
+                exposure.flow is None and exposure.operation.output_format.lower() == "binary"
+            )
             routes.append(
                 RestRoute(
-                    **_call_fields(exposure, op.method),
+                    **_call_fields(exposure, op.method, binary_size),
                     path=path,
                     method=op.method,
                     name=op.name or exposure.operation.name,
+                    responses=declared_responses(
+                        op, where, binary_call, problems.add, problems.warn
+                    ),
                 )
             )
     return RestAdapter(
@@ -92,8 +106,7 @@ def mcp_adapter(
     names: dict[str, int] = {}
     prefixes = (adapter.namespace, "tools")
     a_where: Location = ("capability", "exposes", index)
-    if adapter.maxBinarySize is not None:
-        problems.not_yet((*a_where, "maxBinarySize"), "MCP `maxBinarySize`")
+    binary_size = _adapter_binary_size(adapter.maxBinarySize, "mcp", adapter.namespace)
     for t_index, tool in enumerate(adapter.tools):
         where: Location = (*a_where, "tools", t_index)
         if tool.name in names:
@@ -114,7 +127,7 @@ def mcp_adapter(
             continue
         tools.append(
             ToolSpec(
-                **_call_fields(exposure, exposure.operation.method),
+                **_call_fields(exposure, exposure.operation.method, binary_size),
                 name=tool.name,
                 title=tool.display or tool.title,
             )
@@ -123,7 +136,7 @@ def mcp_adapter(
         spec
         for r_index, resource in enumerate(adapter.resources)
         if (spec := _mcp_resource(resource, (*a_where, "resources", r_index), prefixes,
-                                  (operations, flows, problems))) is not None
+                                  (operations, flows, problems), binary_size)) is not None
     ]  # fmt: skip
     _no_duplicates([r.uri for r in resources], "resource uri", (*a_where, "resources"), problems)
     _no_duplicates([p.name for p in adapter.prompts], "prompt", (*a_where, "prompts"), problems)
@@ -144,6 +157,7 @@ def _mcp_resource(
     where: Location,
     prefixes: tuple[str, ...],
     context: tuple[dict[str, Operation], Flows, Problems],
+    binary_size: tuple[str, str] | None = None,
 ) -> ResourceSpec | None:
     """A static resource (``location``) or one read through a call, steps or a ref."""
     names = tuple(placeholders(resource.uri))
@@ -162,4 +176,4 @@ def _mcp_resource(
     )  # fmt: skip
     if exposure is None:
         return None
-    return replace(static, call=ExposedCall(**_call_fields(exposure, "GET")))
+    return replace(static, call=ExposedCall(**_call_fields(exposure, "GET", binary_size)))

@@ -95,7 +95,7 @@ def check_capability(
     except ValidationError as exc:
         return None, errors + [error(loc, message) for loc, message in _pydantic_problems(exc)]
     problems = Problems()
-    operations, rest, mcp = resolve(document, problems)
+    operations, rest, mcp, more_mcp = resolve(document, problems)
     body = document.capability
     if not (body.exposes or body.consumes or body.aggregates or document.binds or body.binds):
         problems.add(("capability",), "the capability declares nothing: add consumes and exposes")
@@ -109,6 +109,7 @@ def check_capability(
         rest=rest,
         mcp=mcp,
         path=path,
+        more_mcp=more_mcp,
         binds=tuple(document.binds) + tuple(document.capability.binds),
         unsupported=tuple(error(loc, message) for loc, message in problems.unsupported),
         warnings=tuple(error(loc, message) for loc, message in problems.warnings),

@@ -221,6 +221,26 @@ class Orchestration(SpecModel):
     outputParameters: list[OutputParameter] = []
 
 
+class RestResponseContent(SpecModel):
+    """One media type of a declared REST response: raw bytes, or JSON of a schema."""
+
+    binary: bool = False
+    schema_: dict[str, Any] | None = Field(None, alias="schema")
+
+
+class RestResponse(SpecModel):
+    description: str | None = None
+    content: dict[str, RestResponseContent] = {}
+
+
+class RestResponseBinary(SpecModel):
+    """The shorthand for a single successful binary response."""
+
+    status: int = Field(200, ge=100, le=599)
+    mediaType: str
+    description: str | None = None
+
+
 class ExposedOperation(Orchestration):
     method: HttpMethod = "GET"
     name: str | None = None
@@ -228,8 +248,8 @@ class ExposedOperation(Orchestration):
     tags: list[str] = []
     description: str | None = None
     hints: Hints | None = None
-    responses: dict[str, Any] | None = None
-    responseBinary: dict[str, Any] | None = None
+    responses: dict[int | str, RestResponse] | None = None  # keyed by status: "200", "4XX"
+    responseBinary: RestResponseBinary | None = None
 
 
 class ExposedResource(SpecModel):

@@ -23,8 +23,9 @@ __all__ = ["resolve"]
 
 def resolve(
     document: CapabilityDocument, problems: Problems
-) -> tuple[dict[str, Operation], RestAdapter | None, McpAdapter | None]:
-    """Turn the document into operations and adapters, collecting problems as it goes.
+) -> tuple[dict[str, Operation], RestAdapter | None, McpAdapter | None, tuple[McpAdapter, ...]]:
+    """Turn the document into operations and adapters (REST, the first MCP adapter, the
+    further MCP adapters), collecting problems as it goes.
 
     A namespace declared twice is reported by `imports.py`, which can name both files.
     """
@@ -41,6 +42,7 @@ def resolve(
     flows = aggregates(document, operations, problems)
     rest: RestAdapter | None = None
     mcp: McpAdapter | None = None
+    more_mcp: list[McpAdapter] = []
     for index, adapter in enumerate(document.capability.exposes):
         a_where: Location = ("capability", "exposes", index)
         declared = adapter.authentication
@@ -59,10 +61,13 @@ def resolve(
             resolved_rest = rest_adapter(adapter, index, operations, flows, problems)
             rest = rest or resolved_rest
         elif isinstance(adapter, ExposesMcp):
-            if mcp is not None:  # resolved all the same, for its problems
-                problems.not_yet(a_where, "a second MCP adapter")
             resolved_mcp = mcp_adapter(adapter, index, operations, flows, problems)
-            mcp = mcp or resolved_mcp
+            if mcp is None:
+                mcp = resolved_mcp
+            elif adapter.transport != "http" or mcp.transport != "http":
+                problems.not_yet(a_where, "a second MCP adapter beside an stdio one")
+            else:
+                more_mcp.append(resolved_mcp)
         elif isinstance(adapter, ExposesSkill):
             check_skills(document, adapter, a_where, problems.add)
         else:
@@ -71,4 +76,11 @@ def resolve(
         problems.not_yet(
             ("capability", "exposes"), f"REST and MCP adapters on one port ({rest.port})"
         )
-    return operations, rest, mcp
+    for extra in more_mcp:
+        if any(a is not extra and a.port == extra.port for a in (rest, mcp, *more_mcp) if a):
+            problems.add(
+                ("capability", "exposes"),
+                f"MCP adapter {extra.namespace} declares port {extra.port}, which another "
+                "adapter of the capability uses: each MCP adapter needs its own port",
+            )
+    return operations, rest, mcp, tuple(more_mcp)

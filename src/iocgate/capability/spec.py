@@ -24,6 +24,7 @@ from iocgate.capability.model import (
     RequestBody,
 )
 from iocgate.capability.refs import Reference
+from iocgate.capability.responses import DeclaredResponse
 from iocgate.capability.source import Source
 from iocgate.errors import CapabilityError
 
@@ -93,6 +94,8 @@ class ExposedCall:
     description: str
     #: steps or mock outputs to run instead of ``operation`` (then a stand-in naming the tool)
     flow: FlowPlan | None = None
+    #: the exposing adapter's maxBinarySize and name ("rest adapter x"): the operation's wins
+    adapter_max_binary_size: tuple[str, str] | None = None
 
     @property
     def is_read_only(self) -> bool:
@@ -118,6 +121,8 @@ class RestRoute(ExposedCall):
     path: str = ""
     method: str = "GET"
     name: str = ""
+    #: the declared response contract (``responses`` / ``responseBinary``), in order
+    responses: tuple[DeclaredResponse, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +182,8 @@ class Capability:
     rest: RestAdapter | None
     mcp: McpAdapter | None
     path: Path | None = None
+    #: the second and later MCP adapters (HTTP), each served alone on its own port
+    more_mcp: tuple[McpAdapter, ...] = ()
     binds: tuple[Binding, ...] = field(default_factory=tuple)
     #: constructs the file declares that the runtime does not run yet: `serve` refuses them
     unsupported: tuple[CapabilityError, ...] = ()

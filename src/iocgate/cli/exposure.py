@@ -23,6 +23,7 @@ def open_adapters(capabilities: Sequence[Capability]) -> list[str]:
             served.append(("rest", capability.rest.namespace, capability.rest.authentication))
         if capability.mcp is not None and capability.mcp.transport == "http":
             served.append(("mcp", capability.mcp.namespace, capability.mcp.authentication))
+        served.extend(("mcp", m.namespace, m.authentication) for m in capability.more_mcp)
         served.extend(
             (adapter.type, adapter.namespace, adapter.authentication)
             for adapter in capability.document.capability.exposes

@@ -28,11 +28,12 @@ import httpx
 
 from iocgate.capability import Operation
 from iocgate.engine.formats import (
+    DEFAULT_BINARY_LIMIT,
+    BinaryLimit,
     binary_too_large,
     bounded_chunks,
     is_binary,
     is_converted,
-    max_binary_bytes,
 )
 from iocgate.engine.observer import Observer
 from iocgate.engine.quota.scheduler import Quota
@@ -85,6 +86,8 @@ class Invocation:
     request_id: str
     output_parameters: Any
     retry: RetryPolicy
+    #: maxBinarySize for ``outputRawFormat: binary`` (the operation's, the adapter's, 10 MiB)
+    binary_limit: BinaryLimit = DEFAULT_BINARY_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,11 +230,10 @@ class UpstreamFetcher:
             and not is_converted(declared)  # read whole, then converted
         ):
             if is_binary(declared):  # a Content-Length over maxBinarySize is refused at once
-                limit = max_binary_bytes(call.operation.max_binary_size)
                 length = response.headers.get("content-length", "")
-                if length.isdigit() and int(length) > limit:
+                if length.isdigit() and int(length) > call.binary_limit.bytes:
                     await response.aclose()
-                    raise binary_too_large(call.operation.qualified_name, limit)
+                    raise binary_too_large(call.operation.qualified_name, call.binary_limit)
             return response
         headers = self._passed_headers(response)
         body = await self._read_answer(response, request)
@@ -268,8 +270,8 @@ class UpstreamFetcher:
         chunks = response.aiter_bytes()
         limit = None
         if is_binary(operation.output_format):
-            limit = max_binary_bytes(operation.max_binary_size)
-            chunks = bounded_chunks(chunks, limit, operation.qualified_name)
+            limit = call.binary_limit.bytes
+            chunks = bounded_chunks(chunks, call.binary_limit, operation.qualified_name)
         artefacts = self.cache.artefacts
         status = response.status_code
         ttl = self.cache_policy.ttl_for(call.operation, status) if store else None

@@ -24,7 +24,10 @@ from iocgate.engine.fetch import PASSED_HEADERS, Fetched, Invocation, UpstreamFe
 from iocgate.engine.flight import SingleFlight
 from iocgate.engine.flow import StepFailed, run_plan
 from iocgate.engine.formats import (
+    DEFAULT_BINARY_LIMIT,
+    BinaryLimit,
     SchemaFiles,
+    binary_limit,
     check_output_format,
     convert_body,
     is_binary,
@@ -67,6 +70,14 @@ async def _off_loop(size: int, work: Callable[[], Any]) -> Any:
     if size <= CONVERT_INLINE_BYTES:
         return work()
     return await anyio.to_thread.run_sync(work)
+
+
+def _binary_limit(operation: Operation, call: ExposedCall | None) -> BinaryLimit:
+    """The bound on ``operation``'s binary answer when ``call`` exposes it."""
+    if not is_binary(operation.output_format):
+        return DEFAULT_BINARY_LIMIT  # never applied: only binary answers are bounded by it
+    adapter = call.adapter_max_binary_size if call is not None else None
+    return binary_limit(operation.qualified_name, operation.max_binary_size, adapter)
 
 
 class CacheMode(StrEnum):
@@ -158,6 +169,9 @@ class Engine:
                 max_binary_bytes(operation.max_binary_size)  # a malformed size, likewise
                 check_output_format(operation.output_format, operation.qualified_name)
                 self._owner[name] = loaded
+            rest, mcp = loaded.capability.rest, loaded.capability.mcp
+            for call in (*(rest.routes if rest else ()), *(mcp.tools if mcp else ())):
+                _binary_limit(call.operation, call)  # an adapter's, likewise
         self.secrets = [s for loaded in self.capabilities for s in loaded.binds.secrets]
         # Answers lose only credentials; logs and errors lose every bound value (above).
         self._secret_fragments = secret_fragments(
@@ -292,6 +306,7 @@ class Engine:
             request_id=caller.request_id or new_request_id(),
             output_parameters=outputs if outputs is not None else operation.output_parameters,
             retry=self.retry if retriable else RetryPolicy.disabled(),
+            binary_limit=_binary_limit(operation, call),
         )
         if cacheable and caller.cache_mode is CacheMode.USE:
             return await self._invoke_cached(context)
@@ -370,7 +385,7 @@ class Engine:
             age=self._age(stored.stored_at),
             upstream_status=200,
             binary=is_binary(context.operation.output_format),
-            max_binary_bytes=max_binary_bytes(context.operation.max_binary_size),
+            max_binary_bytes=context.binary_limit.bytes,
         )
 
     async def _fetch_held(self, context: Invocation) -> Fetched:

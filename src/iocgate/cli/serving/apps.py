@@ -10,7 +10,9 @@ from iocgate.cli.serving.exposure import adapter_credentials, host_patterns, pro
 from iocgate.settings import Settings
 
 if TYPE_CHECKING:
+    from iocgate.capability import McpAdapter
     from iocgate.cli.serving.listeners import AdapterListener, Listeners
+    from iocgate.engine import LoadedCapability
     from iocgate.exposes.control import ControlOptions
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import Gateway
@@ -27,6 +29,9 @@ def other_app(
     from iocgate.exposes.skill import create_skill_app
 
     loaded = gateway.engine.capabilities[listener.capability]
+    if listener.kind == "mcp":  # a further MCP adapter of the capability, alone on its port
+        extra = (loaded, loaded.capability.more_mcp[listener.adapter])
+        return mcp_app(gateway, replace(settings, host=listener.host), None, extra)
     adapter = loaded.capability.document.capability.exposes[listener.adapter]
     if isinstance(adapter, ExposesSkill):
         app = create_skill_app(loaded.capability, adapter)
@@ -65,8 +70,16 @@ def rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
     return protected
 
 
-def mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
-    """The MCP app (streamable HTTP); importing the MCP stack costs ~0.7 s, so it comes last."""
+def mcp_app(
+    gateway: Gateway,
+    settings: Settings,
+    rest_url: str | None,
+    extra: tuple[LoadedCapability, McpAdapter] | None = None,
+) -> Any:
+    """The MCP app (streamable HTTP); importing the MCP stack costs ~0.7 s, so it comes last.
+
+    With ``extra``, the app of that further MCP adapter alone (its tools, resources, prompts
+    and declared credentials)."""
     from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server
     from iocgate.gateway import mcp_extras
 
@@ -78,6 +91,14 @@ def mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
         allowed_hosts=hosts,
         allowed_origins=origins,
     )
+    if extra is not None:
+        from iocgate.exposes.credentials import declared_credentials
+
+        loaded, adapter = extra
+        app = create_mcp_app(create_mcp_server(gateway.engine, options, extra), options)
+        label = f"mcp adapter {adapter.namespace} of {loaded.capability.name}"
+        declared = declared_credentials(adapter.authentication, loaded.binds, label)
+        return protect(app, settings, gateway.demo is not None, declared)
     options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
     app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
     return protect(app, settings, gateway.demo is not None, adapter_credentials(gateway, "mcp"))
@@ -96,7 +117,12 @@ def control_options(
         ("mcp", first.mcp.namespace if first.mcp else "", listeners.mcp),
     ]
     for other in listeners.others:
-        adapter = gateway.capabilities[other.capability].document.capability.exposes[other.adapter]
+        capability = gateway.capabilities[other.capability]
+        adapter: Any = (
+            capability.more_mcp[other.adapter]
+            if other.kind == "mcp"
+            else capability.document.capability.exposes[other.adapter]
+        )
         declared.append((other.kind, adapter.namespace, other.sock))
 
     def adapters() -> list[dict[str, Any]]:

@@ -30,7 +30,9 @@ def serving_urls(gateway: Gateway, listeners: Listeners) -> tuple[str | None, li
         urls.append(f"MCP      http://{shown_host(mcp_host)}:{mcp_sock.getsockname()[1]}/mcp")
     for other in listeners.others:
         url = f"http://{shown_host(other.host)}:{other.sock.getsockname()[1]}"
-        urls.append(f"{other.kind:<8} {url}" + ("/skills" if other.kind == "skill" else ""))
+        path = {"skill": "/skills", "mcp": "/mcp"}.get(other.kind, "")
+        kind = "MCP" if other.kind == "mcp" else other.kind
+        urls.append(f"{kind:<8} {url}{path}")
     return rest_url, urls
 
 

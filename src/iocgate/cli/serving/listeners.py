@@ -21,8 +21,9 @@ DEFAULT_HOST = Settings.host  # the dataclass default: no --host, no config or e
 
 @dataclass(frozen=True)
 class AdapterListener:
-    """The socket of one more adapter (skill, control): exposes[``adapter``] of capability
-    ``capability`` (indexes, so that a forked worker finds the same adapter it reloads)."""
+    """The socket of one more adapter: for skill and control exposes[``adapter``] of capability
+    ``capability``, for mcp its more_mcp[``adapter``] (indexes, so that a forked worker finds
+    the same adapter it reloads)."""
 
     kind: str
     capability: int
@@ -80,6 +81,10 @@ def bind_listeners(settings: Settings, capabilities: Sequence[Capability]) -> Li
         host = _adapter_host(settings, adapter)
         sock = listen(host, adapter.port)
         others.append(AdapterListener(adapter.type, c_index, a_index, host, sock))
+    for c_index, capability in enumerate(capabilities):
+        for m_index, extra in enumerate(capability.more_mcp):
+            host = _adapter_host(settings, extra)
+            others.append(AdapterListener("mcp", c_index, m_index, host, listen(host, extra.port)))
     return Listeners(rest, mcp, rest_host, mcp_host, tuple(others))
 
 

@@ -3,7 +3,10 @@ mapping works on, in the shape the reference engine gives (its Jackson-based con
 the bounds of declared binary content."""
 
 from iocgate.engine.formats.binary import (
+    DEFAULT_BINARY_LIMIT,
     DEFAULT_MAX_BINARY_BYTES,
+    BinaryLimit,
+    binary_limit,
     binary_too_large,
     bounded_chunks,
     is_binary,
@@ -21,9 +24,12 @@ from iocgate.engine.formats.convert import (
 
 __all__ = [
     "CONVERTED_FORMATS",
+    "DEFAULT_BINARY_LIMIT",
     "DEFAULT_MAX_BINARY_BYTES",
+    "BinaryLimit",
     "FormatLimits",
     "SchemaFiles",
+    "binary_limit",
     "binary_too_large",
     "bounded_chunks",
     "check_output_format",

@@ -8,7 +8,7 @@ the tool's input schema before anything is sent upstream, and every exception is
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
@@ -17,7 +17,7 @@ from mcp.server import Server, ServerRequestContext
 from mcp.server.caching import CACHEABLE_METHODS, CacheHint
 from mcp.shared.exceptions import MCPError
 
-from iocgate.capability import Operation
+from iocgate.capability import McpAdapter, Operation
 from iocgate.engine import Caller, Engine, LoadedCapability, Result, new_request_id, request_id_from
 from iocgate.errors import IocgateError
 from iocgate.exposes.access import AccessRecord
@@ -271,7 +271,9 @@ class _Catalog:
     """Resources and prompts of every capability served, and the tools' answers readable as
     resources (handlers registered only if any)."""
 
-    def __init__(self, engine: Engine, artefacts: ArtefactResources) -> None:
+    def __init__(
+        self, engine: Engine, served: Sequence[LoadedCapability], artefacts: ArtefactResources
+    ) -> None:
         self.engine = engine
         self.artefacts = artefacts
         adapters = [
@@ -279,7 +281,7 @@ class _Catalog:
                 loaded.capability.mcp,
                 loaded.capability.path.parent if loaded.capability.path else None,
             )
-            for loaded in engine.capabilities
+            for loaded in served
             if loaded.capability.mcp is not None
         ]
         self.resources = ResourceTable(
@@ -353,24 +355,33 @@ class _Catalog:
         return found
 
 
-def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
+def create_mcp_server(
+    engine: Engine,
+    options: McpOptions,
+    adapter: tuple[LoadedCapability, McpAdapter] | None = None,
+) -> Server[Any]:
     """A low-level MCP server with one tool per spec tool (plus ``options.extra_tools``), and
-    the capabilities' resources and prompts when they declare any.
+    the capabilities' resources and prompts when they declare any. With ``adapter`` (a
+    capability and one of its further MCP adapters, ``more_mcp``), that adapter's alone.
 
     It advertises ``tools``, ``resources`` when there are some (every read-only tool's answer
     is one: artefact_resources.py) and ``prompts`` when there are some. Raises
     ``ValueError`` when two tools share a name; a schema that is not valid JSON Schema fails its
     tool's first call.
     """
-    table = build_tool_table(engine.capabilities, options.extra_tools)
+    capabilities = tuple(engine.capabilities)
+    if adapter is not None:  # the capability seen through that adapter: its tools and no others
+        loaded, extra = adapter
+        capabilities = (replace(loaded, capability=replace(loaded.capability, mcp=extra)),)
+    table = build_tool_table(capabilities, options.extra_tools)
     artefacts = ArtefactResources(engine, table, options.rest_base_url)
     dispatcher = _Dispatcher(engine, options, table, artefacts)
-    catalog = _Catalog(engine, artefacts)
+    catalog = _Catalog(engine, capabilities, artefacts)
     return Server(
         options.server_name,
         version=options.version,
         instructions="\n\n".join(
-            filter(None, [INSTRUCTIONS, skill_groups(c.capability for c in engine.capabilities)])
+            filter(None, [INSTRUCTIONS, skill_groups(c.capability for c in capabilities)])
         ),
         on_list_tools=dispatcher.list_tools,
         on_call_tool=dispatcher.call_tool_wire,

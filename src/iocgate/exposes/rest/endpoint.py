@@ -14,6 +14,7 @@ from iocgate.engine import CacheStatus, Caller, Engine, new_request_id
 from iocgate.errors import IocgateError, MethodNotAllowedError
 from iocgate.exposes.rest.body import body_arguments, header_arguments
 from iocgate.exposes.rest.context import access_of, state_of
+from iocgate.exposes.rest.contract import as_declared, read_ahead
 from iocgate.exposes.rest.disconnect import ClientGone, unless_client_leaves
 from iocgate.exposes.rest.errors import iocgate_error_response
 from iocgate.exposes.rest.fastpath import FASTPATH_KEY
@@ -70,6 +71,7 @@ class RestEndpoint:
                 receive,
                 lambda: self.engine.invoke(route.operation, arguments, call=route, caller=caller),
             )
+            result = await read_ahead(as_declared(route, result))
         except ClientGone:  # the upstream call was cancelled with its client; no one to answer
             if record is not None:
                 record.status = 499  # nginx's "client closed request", for the access log

@@ -8,7 +8,8 @@ The spec declares JSON for every operation while some answer with bytes (ARCHITE
 upstream Content-Type decides"), so every GET offers JSON, ``application/octet-stream`` and any
 other media type, plus ``text/html`` when the route's last segment says ``html``. An operation
 that declares ``outputRawFormat: binary`` offers its ``outputMediaType`` only; one that declares
-a converted format (xml, csv, ...) offers JSON only.
+a converted format (xml, csv, ...) offers JSON only. Responses the operation declares
+(``responses``, ``responseBinary``) are published as declared, in place of ours for their status.
 
 The document avoids keywords that only 3.1 knows, so that the bundled Swagger UI (4.x, which
 refuses ``openapi: 3.1.x``) can be handed the same document labelled 3.0.3 (`for_swagger_ui`).
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from iocgate.capability import Parameter, RestRoute
+from iocgate.capability.responses import DeclaredResponse
 from iocgate.engine import Engine, LoadedCapability, is_binary, is_converted
 from iocgate.exposes.rest.options import RestOptions
 from iocgate.exposes.rest.paths import PathTemplate
@@ -126,18 +128,39 @@ def _answer(route: RestRoute) -> tuple[str, dict[str, Any]]:
     ), content
 
 
-def _responses(route: RestRoute) -> dict[str, Any]:
-    description, content = _answer(route)
-    responses: dict[str, Any] = {
-        "200": {"description": description, "headers": _HEADERS, "content": content}
+def _declared(response: DeclaredResponse) -> dict[str, Any]:
+    """A response the operation declares (``responses`` / ``responseBinary``), as written:
+    ``binary: true`` is a binary string under its own media type, never collapsed to JSON."""
+    success = response.status.startswith("2")
+    entry: dict[str, Any] = {
+        "description": response.description or ("Successful response" if success else ""),
+        "headers": _HEADERS if success else {"X-Request-ID": _HEADERS["X-Request-ID"]},
     }
-    for status, description in _ERRORS.items():
-        responses[status] = {
-            "description": description,
-            "headers": {"X-Request-ID": _HEADERS["X-Request-ID"]},
-            "content": {"application/json": {"schema": _ERROR_REF}},
+    if response.content:
+        entry["content"] = {
+            item.media_type: {"schema": _BINARY if item.binary else dict(item.schema or {})}
+            for item in response.content
         }
-    return responses
+    return entry
+
+
+def _responses(route: RestRoute) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    if not any(declared.status.startswith("2") for declared in route.responses):
+        description, content = _answer(route)
+        responses["200"] = {"description": description, "headers": _HEADERS, "content": content}
+    for declared in route.responses:  # the capability's own word for its statuses wins
+        responses[declared.status] = _declared(declared)
+    for status, description in _ERRORS.items():
+        responses.setdefault(
+            status,
+            {
+                "description": description,
+                "headers": {"X-Request-ID": _HEADERS["X-Request-ID"]},
+                "content": {"application/json": {"schema": _ERROR_REF}},
+            },
+        )
+    return dict(sorted(responses.items()))
 
 
 def _operation(route: RestRoute, loaded: LoadedCapability, operation_id: str) -> dict[str, Any]:

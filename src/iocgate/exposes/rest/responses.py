@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from iocgate.engine import ByteStream, CacheStatus, Result
+from iocgate.errors import PayloadTooLargeError
 
 __all__ = ["StreamedResponse", "artefact_filename", "json_body", "result_response", "send_head"]
 
@@ -178,6 +179,8 @@ class StreamedResponse:
                 except OSError:  # ASGI 2.4 servers raise when the client is gone
                     return
         except Exception as exc:  # noqa: BLE001 - the status is out: all we can do is cut short
-            log.warning("byte stream from upstream ended early: %s", type(exc).__name__)
+            # Our own bound says what it is; another error's text might carry an upstream URL.
+            reason = str(exc) if isinstance(exc, PayloadTooLargeError) else type(exc).__name__
+            log.warning("byte stream from upstream ended early: %s", reason)
             return  # without the final message, the server closes the connection: a short body
         await send({"type": "http.response.body", "body": b"", "more_body": False})
