@@ -180,7 +180,7 @@ def test_strict_lint_is_silent_on_a_schema_valid_file() -> None:
     assert lint_capability(capability.document, capability.source) == []
 
 
-def test_a_second_mcp_adapter_is_refused_yet_checked_and_the_first_one_serves() -> None:
+def test_a_second_mcp_adapter_is_checked_and_served_beside_the_first() -> None:
     second = GOOD + textwrap.indent(
         textwrap.dedent("""\
         - type: mcp
@@ -199,6 +199,5 @@ def test_a_second_mcp_adapter_is_refused_yet_checked_and_the_first_one_serves() 
     capability, errors = check_capability(read_source(fixed, "cap.yaml"))
     assert capability is not None and not errors
     assert capability.mcp is not None and capability.mcp.namespace == "tools-ns"
-    assert [e.detail for e in capability.unsupported] == [
-        "a second MCP adapter is not supported by this version of iocgate yet"
-    ]
+    assert [m.namespace for m in capability.more_mcp] == ["more-tools"]
+    assert not capability.unsupported
