@@ -23,14 +23,14 @@ READ_AHEAD_BYTES = 1024 * 1024
 def as_declared(route: RestRoute, result: Result) -> Result:
     """``result`` under the route's declared binary answer: its media type unless the consumed
     operation declares ``outputMediaType`` (which wins, as in the reference engine), and its
-    status in place of the upstream's success status."""
+    status in place of the upstream's plain 200."""
     declared = binary_response(route.responses)
     if declared is None or not result.binary or result.stream is None:
         return result
     status, media_type = declared
     if route.operation.output_media_type is None:
         result = replace(result, content_type=media_type)
-    if status is not None and 200 <= result.status < 300:
+    if status is not None and result.status == 200:  # a 206 or 201 says more: kept
         result = replace(result, status=status)
     return result
 
