@@ -12,10 +12,18 @@ from iocgate.errors import InvalidArgumentError
 from iocgate.settings import Settings
 
 if TYPE_CHECKING:
+    from iocgate.capability import Capability
     from iocgate.exposes.auth import Credential
     from iocgate.gateway import Gateway
 
-__all__ = ["adapter_credentials", "check_exposure", "host_patterns", "is_loopback", "protect"]
+__all__ = [
+    "adapter_credentials",
+    "check_exposure",
+    "host_patterns",
+    "is_loopback",
+    "open_adapters",
+    "protect",
+]
 
 
 def is_loopback(host: str) -> bool:
@@ -32,7 +40,6 @@ def check_exposure(settings: Settings) -> None:
     each declare their own authentication, or consent."""
     if is_loopback(settings.host) or settings.tokens or settings.allow_open:
         return
-    from iocgate.cli.exposure import open_adapters
     from iocgate.gateway import load_capabilities
 
     unguarded = open_adapters(load_capabilities(settings))
@@ -134,4 +141,33 @@ def adapter_credentials(gateway: Gateway, kind: str) -> list[Credential]:
         if adapter is not None:
             label = f"{kind} adapter of {loaded.capability.name}"
             found += declared_credentials(adapter.authentication, loaded.binds, label)
+    return found
+
+
+def open_adapters(capabilities: Sequence[Capability]) -> list[str]:
+    """The adapters ``serve`` would listen for that declare no inbound ``authentication``
+    (REST, MCP over http, skill, control), each named ``<type> adapter <namespace> of <file>``.
+
+    Every one counts, not one per port: capabilities sharing the REST port would otherwise
+    leave one file's routes guarded only by another file's credentials."""
+    from iocgate.capability.model import ExposesControl, ExposesSkill
+
+    found: list[str] = []
+    for capability in capabilities:
+        served: list[tuple[str, str, object]] = []
+        if capability.rest is not None:
+            served.append(("rest", capability.rest.namespace, capability.rest.authentication))
+        if capability.mcp is not None and capability.mcp.transport == "http":
+            served.append(("mcp", capability.mcp.namespace, capability.mcp.authentication))
+        served.extend(("mcp", m.namespace, m.authentication) for m in capability.more_mcp)
+        served.extend(
+            (adapter.type, adapter.namespace, adapter.authentication)
+            for adapter in capability.document.capability.exposes
+            if isinstance(adapter, ExposesSkill | ExposesControl)
+        )
+        found += [
+            f"{kind} adapter {namespace or '(unnamed)'} of {capability.name}"
+            for kind, namespace, authentication in served
+            if authentication is None
+        ]
     return found
