@@ -158,7 +158,11 @@ def setup_logging(level: str = "info", log_format: str = "text") -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    handler = logging.StreamHandler(sys.stderr)
+    logging._srcfile = None  # no caller lookup: our formats print no file, line or function
+    from iocgate.logqueue import QueuedStreamHandler
+
+    # Formatted and written by a thread: a request only queues its access line (logqueue.py).
+    handler = QueuedStreamHandler(sys.stderr)
     formatter: logging.Formatter
     if log_format == "json":
         formatter = JsonFormatter(scrub=_scrub)
@@ -166,6 +170,8 @@ def setup_logging(level: str = "info", log_format: str = "text") -> None:
         formatter = _RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler.setFormatter(formatter)
     root = logging.getLogger("iocgate")
+    for previous in root.handlers:
+        previous.close()  # a writer thread of an earlier call ends with its queue written
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False

@@ -24,7 +24,6 @@ from iocgate.engine.budget import parse_budget
 from iocgate.engine.cache import Cache, NullCache
 from iocgate.engine.memory_cache import MemoryCache
 from iocgate.engine.quota import BudgetQuota, BudgetStore, MemoryBudgetStore, UnlimitedQuota
-from iocgate.engine.redis_store import RedisBudgetStore, RedisCache, connect_redis
 from iocgate.engine.sqlite_store import SqliteBudgetStore, SqliteCache, SqliteDatabase
 from iocgate.engine.store_guard import GuardedBudgetStore, GuardedCache
 
@@ -50,6 +49,8 @@ def open_cache(
     if artefact_max_bytes > 0:
         artefacts = ArtefactCache(state_dir / ARTEFACT_DIR, artefact_max_bytes, clock=clock)
     if is_redis(backend):
+        from iocgate.engine.redis_store import RedisCache, connect_redis  # redis: ~7 MB
+
         return GuardedCache(RedisCache(connect_redis(backend), artefacts=artefacts))
     if backend == "sqlite":
         database = SqliteDatabase.in_directory(state_dir)
@@ -62,6 +63,8 @@ def open_cache(
 def open_budget_store(backend: str, state_dir: Path) -> BudgetStore:
     """Where quota counters live for ``backend`` (see the table above)."""
     if is_redis(backend):
+        from iocgate.engine.redis_store import RedisBudgetStore, connect_redis
+
         return GuardedBudgetStore(RedisBudgetStore(connect_redis(backend)))
     if backend == "memory":
         return MemoryBudgetStore()

@@ -17,6 +17,7 @@ __all__ = ["LOOPBACK_HOSTS", "HostAllowListMiddleware", "host_allowed"]
 
 #: Host headers accepted on loopback: these names, any port.
 LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1:*", "localhost:*", "[::1]:*")
+MAX_DECIDED = 256  # Host values whose decision is remembered
 
 
 def host_allowed(host: str, patterns: Iterable[str]) -> bool:
@@ -44,15 +45,24 @@ class HostAllowListMiddleware:
     def __init__(self, app: ASGIApp, allowed: Iterable[str]) -> None:
         self.app = app
         self.allowed = tuple(allowed)
+        self._decided: dict[bytes, bool] = {}  # Host values seen lately: matched once each
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             host = next((v for k, v in scope["headers"] if k == b"host"), None)
             # No Host at all (HTTP/1.0 probes) cannot come from a browser page.
-            if host is not None and not host_allowed(host.decode("latin-1"), self.allowed):
+            if host is not None and not self._allowed(host):
                 await _refuse(send, host.decode("latin-1"))
                 return
         await self.app(scope, receive, send)
+
+    def _allowed(self, host: bytes) -> bool:
+        allowed = self._decided.get(host)
+        if allowed is None:
+            if len(self._decided) >= MAX_DECIDED:  # clients choose the values: keep it bounded
+                self._decided.clear()
+            allowed = self._decided[host] = host_allowed(host.decode("latin-1"), self.allowed)
+        return allowed
 
 
 async def _refuse(send: Send, host: str) -> None:
