@@ -1,13 +1,13 @@
 """Log lines formatted and written by one thread: a request only queues its record.
 
 `serve` logs a line per request; formatting it and writing it to stderr (a system call per line)
-took about half of a cached REST hit's CPU in the event loop (bench/FINDINGS.md). Here the
-stdlib's `QueueHandler` puts the record on a queue and a `QueueListener` thread formats it and
-writes the lines queued meanwhile with one write. Nothing is lost on a clean exit: `close`
+took about half of the app's CPU for a cached REST hit, on the event loop (bench/FINDINGS.md).
+Here the stdlib's `QueueHandler` puts the record on a queue and a `QueueListener` thread formats
+it and writes the lines queued meanwhile with one write. Nothing is lost on a clean exit: `close`
 (called by `logging.shutdown`, at exit or by a worker before it ends) drains the queue. A
 process killed outright loses what was queued and not yet written: the lines of the last few
-milliseconds (the writer runs whenever the event loop lets go of the GIL), and at most
-`MAX_BATCH` lines written together.
+milliseconds (the writer runs whenever the event loop lets go of the GIL, at every wait for
+the network).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
@@ -145,8 +146,21 @@ def _unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:
 
 
 class _RedactingFormatter(logging.Formatter):
+    _second = -1
+    _stamp = ""
+
     def format(self, record: logging.LogRecord) -> str:
         return _scrub(super().format(record))
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        # The date and time change once a second, not once a line (one writer thread formats).
+        second = int(record.created)
+        if second != self._second or datefmt:
+            stamp = time.strftime(datefmt or self.default_time_format, self.converter(second))
+            if datefmt:
+                return stamp
+            self._second, self._stamp = second, stamp
+        return f"{self._stamp},{int(record.msecs):03d}"  # the stdlib default_msec_format
 
 
 def setup_logging(level: str = "info", log_format: str = "text") -> None:
