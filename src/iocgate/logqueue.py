@@ -6,8 +6,8 @@ Here the stdlib's `QueueHandler` puts the record on a queue and a `QueueListener
 it and writes the lines queued meanwhile with one write. Nothing is lost on a clean exit: `close`
 (called by `logging.shutdown`, at exit or by a worker before it ends) drains the queue. A
 process killed outright loses what was queued and not yet written: the lines of the last few
-milliseconds (the writer runs whenever the event loop lets go of the GIL, at every wait for
-the network).
+tens of milliseconds (the writer runs whenever the event loop lets go of the GIL, at every wait
+for the network; 117 lines at most were seen queued under heavy load, docs/operations.md).
 """
 
 from __future__ import annotations
