@@ -96,3 +96,40 @@ def test_slow_and_idle_connections_are_closed_and_one_address_cannot_take_them_a
     assert served.startswith(b"HTTP/1.1 200")
     assert closed_after < 4
     assert answered.status_code == 200
+
+
+def _response(sock: socket.socket) -> bytes:
+    """One whole response to a /healthz GET (its small body included)."""
+    data = b""
+    while b"\r\n\r\n" not in data or not data.endswith(b"}"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_the_header_deadline_holds_for_every_request_of_a_keep_alive_connection(
+    tmp_path: Path,
+) -> None:
+    # One timer per connection, moved on lazily: requests in time keep being served past the
+    # first deadline, and a later request whose headers stall is still cut off.
+    rest, mcp = free_port(), free_port()
+    env = clean_env(tmp_path, IOCGATE_HEADER_TIMEOUT="2")
+    args = ["serve", "--demo", "--rest-port", str(rest), "--mcp-port", str(mcp)]
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with running(args, env):
+        wait_http(f"http://127.0.0.1:{rest}/healthz")
+        with socket.create_connection(("127.0.0.1", rest)) as sock:
+            sock.settimeout(10)
+            answers = []
+            for _ in range(4):  # 3.6 s on one connection, each request's headers in time
+                sock.sendall(request)
+                answers.append(_response(sock))
+                time.sleep(1.2)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            started = time.monotonic()
+            assert sock.recv(4096) == b""  # closed by the server, not by us
+            closed_after = time.monotonic() - started
+    assert all(a.startswith(b"HTTP/1.1 200") for a in answers)
+    assert 1.0 < closed_after < 4

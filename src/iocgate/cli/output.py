@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
@@ -143,8 +144,21 @@ def _unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:
 
 
 class _RedactingFormatter(logging.Formatter):
+    _second = -1
+    _stamp = ""
+
     def format(self, record: logging.LogRecord) -> str:
         return _scrub(super().format(record))
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        # The date and time change once a second, not once a line (one writer thread formats).
+        second = int(record.created)
+        if second != self._second or datefmt:
+            stamp = time.strftime(datefmt or self.default_time_format, self.converter(second))
+            if datefmt:
+                return stamp
+            self._second, self._stamp = second, stamp
+        return f"{self._stamp},{int(record.msecs):03d}"  # the stdlib default_msec_format
 
 
 def setup_logging(level: str = "info", log_format: str = "text") -> None:
@@ -156,7 +170,11 @@ def setup_logging(level: str = "info", log_format: str = "text") -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    handler = logging.StreamHandler(sys.stderr)
+    logging._srcfile = None  # no caller lookup: our formats print no file, line or function
+    from iocgate.logqueue import QueuedStreamHandler
+
+    # Formatted and written by a thread: a request only queues its access line (logqueue.py).
+    handler = QueuedStreamHandler(sys.stderr)
     formatter: logging.Formatter
     if log_format == "json":
         formatter = JsonFormatter(scrub=_scrub)
@@ -164,6 +182,8 @@ def setup_logging(level: str = "info", log_format: str = "text") -> None:
         formatter = _RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler.setFormatter(formatter)
     root = logging.getLogger("iocgate")
+    for previous in root.handlers:
+        previous.close()  # a writer thread of an earlier call ends with its queue written
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False

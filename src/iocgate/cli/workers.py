@@ -12,6 +12,7 @@ seconds fails the whole command instead of being restarted in a loop.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -112,6 +113,7 @@ class Supervisor:
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             finally:
+                logging.shutdown()  # the log writer thread's queued lines (logqueue.py)
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)

@@ -20,6 +20,7 @@ __all__ = ["LOOPBACK_HOSTS", "HostAllowListMiddleware", "host_allowed"]
 
 #: Host headers accepted on loopback: these names, any port.
 LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1:*", "localhost:*", "[::1]:*")
+MAX_DECIDED = 256  # Host values whose decision is remembered
 
 
 def host_allowed(host: str, patterns: Iterable[str]) -> bool:
@@ -47,15 +48,24 @@ class HostAllowListMiddleware:
     def __init__(self, app: ASGIApp, allowed: Iterable[str]) -> None:
         self.app = app
         self.allowed = tuple(allowed)
+        self._decided: dict[str, bool] = {}  # Host values seen lately: matched once each
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             host = header_value(scope, b"host")
             # No Host at all (HTTP/1.0 probes) cannot come from a browser page.
-            if host is not None and not host_allowed(host, self.allowed):
+            if host is not None and not self._allowed(host):
                 await _refuse(send, host)
                 return
         await self.app(scope, receive, send)
+
+    def _allowed(self, host: str) -> bool:
+        allowed = self._decided.get(host)
+        if allowed is None:
+            if len(self._decided) >= MAX_DECIDED:  # clients choose the values: keep it bounded
+                self._decided.clear()
+            allowed = self._decided[host] = host_allowed(host, self.allowed)
+        return allowed
 
 
 async def _refuse(send: Send, host: str) -> None:

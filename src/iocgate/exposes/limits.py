@@ -67,6 +67,7 @@ def bounded_protocol(
         _in_headers = True
         _header_bytes = 0
         _header_timer: asyncio.TimerHandle | None = None
+        _deadline = 0.0  # loop time by which the current header block must be complete
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -111,13 +112,15 @@ def bounded_protocol(
             self._arm()
 
         def on_headers_complete(self) -> None:
-            self._in_headers = False
-            self._disarm()
+            self._in_headers = False  # the timer, if still set, finds nothing to do
             super().on_headers_complete()
 
         def _arm(self) -> None:
+            # One timer per connection, moved on lazily (`_expire`): not one set and
+            # cancelled per request of a keep-alive connection (a cached hit's CPU).
+            self._deadline = self.loop.time() + header_timeout
             if self._header_timer is None:
-                self._header_timer = self.loop.call_later(header_timeout, self._expire)
+                self._header_timer = self.loop.call_at(self._deadline, self._expire)
 
         def _disarm(self) -> None:
             if self._header_timer is not None:
@@ -126,8 +129,12 @@ def bounded_protocol(
 
         def _expire(self) -> None:
             self._header_timer = None
-            if self._in_headers and not self.transport.is_closing():
-                self.transport.close()  # nothing of a request yet, or headers trickling in
+            if not self._in_headers or self.transport.is_closing():
+                return  # the next request arms it again
+            if self.loop.time() < self._deadline:  # a later request began: wait for its turn
+                self._header_timer = self.loop.call_at(self._deadline, self._expire)
+                return
+            self.transport.close()  # nothing of a request yet, or headers trickling in
 
         def _refuse(self, answer: bytes) -> None:
             self._disarm()

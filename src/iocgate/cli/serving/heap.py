@@ -14,12 +14,15 @@ GC_THRESHOLD = 20_000
 def import_mcp_stack() -> None:
     """The MCP adapter, and jsonschema, which its first tools/call would import otherwise.
 
-    That import (format checkers: rfc3987-syntax builds a lark grammar, ~125k objects) held
-    the event loop for up to seconds on the first call, and, made after `settle_heap`, left
-    every later full collection walking those objects (~100 ms pauses under MCP load).
+    That import held the event loop on the first call and, made after `settle_heap`, left
+    every later full collection walking its objects (~100 ms pauses under MCP load). It is
+    made without the format plugins (`load_jsonschema`): rfc3987-syntax alone built a lark
+    grammar of ~125k objects and ~20 MB.
     """
     importlib.import_module("iocgate.exposes.mcp")
-    importlib.import_module("jsonschema")
+    from iocgate.exposes.mcp.validation import load_jsonschema
+
+    load_jsonschema()
 
 
 def settle_heap() -> None:

@@ -30,7 +30,6 @@ from iocgate.engine.stores.artefacts import ArtefactCache
 from iocgate.engine.stores.cache import Cache, NullCache
 from iocgate.engine.stores.guard import GuardedBudgetStore, GuardedCache
 from iocgate.engine.stores.memory import MemoryCache
-from iocgate.engine.stores.redis import RedisBudgetStore, RedisCache, connect_redis
 from iocgate.engine.stores.sqlite import SqliteBudgetStore, SqliteCache, SqliteDatabase
 
 __all__ = ["describe_store", "is_redis", "open_budget_store", "open_cache", "open_quota"]
@@ -55,6 +54,8 @@ def open_cache(
     if artefact_max_bytes > 0:
         artefacts = ArtefactCache(state_dir / ARTEFACT_DIR, artefact_max_bytes, clock=clock)
     if is_redis(backend):
+        from iocgate.engine.stores.redis import RedisCache, connect_redis  # redis: ~7 MB
+
         return GuardedCache(RedisCache(connect_redis(backend), artefacts=artefacts))
     if backend == "sqlite":
         database = SqliteDatabase.in_directory(state_dir)
@@ -67,6 +68,8 @@ def open_cache(
 def open_budget_store(backend: str, state_dir: Path) -> BudgetStore:
     """Where quota counters live for ``backend`` (see the table above)."""
     if is_redis(backend):
+        from iocgate.engine.stores.redis import RedisBudgetStore, connect_redis
+
         return GuardedBudgetStore(RedisBudgetStore(connect_redis(backend)))
     if backend == "memory":
         return MemoryBudgetStore()

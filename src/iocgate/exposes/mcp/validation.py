@@ -7,10 +7,39 @@ Each validator is compiled once, on its tool's first call rather than at start-u
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
-__all__ = ["ArgumentValidator"]
+__all__ = ["ArgumentValidator", "load_jsonschema"]
+
+#: Format checkers jsonschema loads when installed (rfc3987-syntax builds a lark grammar: ~20 MB
+#: of RSS and ~125k objects); these validators never check ``format``, so none is needed.
+_FORMAT_PLUGINS = (
+    "fqdn", "isoduration", "jsonpointer", "rfc3339_validator", "rfc3986_validator", "rfc3987",
+    "rfc3987_syntax", "uri_template", "webcolors",
+)  # fmt: skip
+
+
+def load_jsonschema() -> ModuleType:
+    """``jsonschema``, imported without the format-checker plugins its validators here never use.
+
+    A module that is already imported (a test process, a host application) is left as it is;
+    the plugins stay importable by anyone else afterwards.
+    """
+    if "jsonschema" in sys.modules:
+        return sys.modules["jsonschema"]
+    blocked = [name for name in _FORMAT_PLUGINS if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # import fails: the plugin is skipped
+    try:
+        import jsonschema  # type: ignore[import-untyped]
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return jsonschema  # type: ignore[no-any-return]
 
 
 class ArgumentValidator:
@@ -22,8 +51,7 @@ class ArgumentValidator:
 
     def errors(self, arguments: Mapping[str, Any]) -> list[Any]:
         if self._compiled is None:
-            from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-
-            Draft202012Validator.check_schema(self.schema)  # a broken schema fails loudly
-            self._compiled = Draft202012Validator(self.schema)
+            validator = load_jsonschema().Draft202012Validator
+            validator.check_schema(self.schema)  # a broken schema fails loudly
+            self._compiled = validator(self.schema)
         return list(self._compiled.iter_errors(arguments))

@@ -24,8 +24,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-import stix2
-
 from iocgate.virustotal.investigate import Brief, Indicator
 
 __all__ = ["pattern_for", "stix_bundle", "stix_json", "stix_literal", "uri_form"]
@@ -125,6 +123,8 @@ def _observation_window(brief: Brief, fallback: datetime) -> tuple[datetime, dat
 
 
 def _observable(indicator: Indicator) -> Any:
+    import stix2
+
     if indicator.type == "domain":
         return stix2.DomainName(value=indicator.value)
     if indicator.type == "ip":
@@ -146,6 +146,8 @@ def _observable(indicator: Indicator) -> Any:
 
 
 def _sample(brief: Brief) -> Any:
+    import stix2
+
     hashes = {
         algorithm: value
         for algorithm, value in (
@@ -160,6 +162,8 @@ def _sample(brief: Brief) -> Any:
 
 def stix_bundle(brief: Brief) -> Any:
     """The bundle as a ``stix2.Bundle`` (serialise it with `stix_json`)."""
+    import stix2  # ~12 MB with its pattern grammar: loaded on the first export
+
     created = _timestamp(brief.generated_at)
     common = {"created_by_ref": _IDENTITY_ID, "created": created, "modified": created}
     identity = stix2.Identity(
@@ -193,6 +197,8 @@ def stix_bundle(brief: Brief) -> Any:
 
 
 def _threat_objects(brief: Brief, sample: Any, observed: Any, common: dict[str, Any]) -> list[Any]:
+    import stix2
+
     verdict_words = {v.upper() for run in brief.sandboxes for v in run.verdicts}
     types = sorted({_MALWARE_TYPES[w] for w in verdict_words if w in _MALWARE_TYPES}) or ["unknown"]
     digest = brief.file.sha256 or brief.file.queried

@@ -1,0 +1,105 @@
+"""Log lines formatted and written by one thread: a request only queues its record.
+
+`serve` logs a line per request; formatting it and writing it to stderr (a system call per line)
+took about half of the app's CPU for a cached REST hit, on the event loop (bench/FINDINGS.md).
+Here the stdlib's `QueueHandler` puts the record on a queue and a `QueueListener` thread formats
+it and writes the lines queued meanwhile with one write. Nothing is lost on a clean exit: `close`
+(called by `logging.shutdown`, at exit or by a worker before it ends) drains the queue. A
+process killed outright loses what was queued and not yet written: the lines of the last few
+tens of milliseconds (the writer runs whenever the event loop lets go of the GIL, at every wait
+for the network; 117 lines at most were seen queued under heavy load, docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+from logging.handlers import QueueHandler, QueueListener
+from typing import TextIO
+
+__all__ = ["MAX_BATCH", "QueuedStreamHandler"]
+
+#: Lines written with one write at most; the writer writes sooner when the queue runs dry.
+MAX_BATCH = 64
+
+
+class _BatchWriter(logging.StreamHandler[TextIO]):
+    """Formats each record in the writer thread and writes the batch when the queue is empty."""
+
+    def __init__(self, stream: TextIO, source: queue.SimpleQueue[logging.LogRecord]) -> None:
+        super().__init__(stream)
+        self._source = source
+        self._lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._lines.append(self.format(record))
+        except Exception:  # noqa: BLE001 - the stdlib's way: report on stderr, go on
+            self.handleError(record)
+        if len(self._lines) >= MAX_BATCH or self._source.empty():
+            self.flush()
+
+    def flush(self) -> None:
+        assert self.lock is not None  # created by Handler.__init__
+        with self.lock:
+            if self._lines:
+                text = self.terminator.join(self._lines) + self.terminator
+                self._lines.clear()
+                self.stream.write(text)
+            super().flush()
+
+
+class QueuedStreamHandler(QueueHandler):
+    """A `StreamHandler` whose formatting and writing happen in a writer thread.
+
+    The formatter set on this handler is the one the writer uses. `close` (also what
+    ``logging.config`` does to existing handlers) writes what is queued and ends the thread; the
+    next record starts a new one, as does the first record in a forked child (``serve
+    --workers``), lines queued before the fork having been written by the parent.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.queue: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        super().__init__(self.queue)
+        self._listener: QueueListener | None = None
+        os.register_at_fork(before=self._stop, after_in_child=self._fresh_queue)
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        # The record crosses no process: the writer formats it (message, exception) itself.
+        return record
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        super().setFormatter(fmt)
+        if self._listener is not None:
+            for handler in self._listener.handlers:
+                handler.setFormatter(fmt)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._listener is None:  # under the handler's lock (Handler.handle)
+            self._start()
+        super().emit(record)
+
+    def close(self) -> None:
+        self._stop()
+        super().close()
+
+    def _start(self) -> None:
+        writer = _BatchWriter(self._stream, self.queue)
+        writer.setFormatter(self.formatter)
+        self._listener = QueueListener(self.queue, writer)
+        self._listener.start()
+
+    def _stop(self) -> None:
+        """Write everything queued, then end the thread."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
+            for handler in listener.handlers:
+                handler.flush()
+
+    def _fresh_queue(self) -> None:
+        # The parent's queue and lock states are not this process's to inherit.
+        self._listener = None
+        self.queue = queue.SimpleQueue()
