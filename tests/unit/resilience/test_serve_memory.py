@@ -8,7 +8,7 @@ import sys
 # The modules serve imports at start-up (the MCP stack in its worker thread included).
 PROBE = """
 import sys
-from iocgate.cli.serve import _import_mcp_stack
+from iocgate.cli.serving.heap import import_mcp_stack as _import_mcp_stack
 import iocgate.gateway, iocgate.exposes.rest, iocgate.exposes.metrics
 _import_mcp_stack()
 from iocgate.exposes.mcp.validation import ArgumentValidator
