@@ -24,17 +24,21 @@ from iocgate.engine import (
     LoadedCapability,
     Observer,
     Plugin,
+    PluginContext,
+    PluginRoute,
     Plugins,
+    PluginTool,
     RetryPolicy,
     UpstreamClient,
     UpstreamSettings,
     WritePolicy,
+    routes_public,
 )
 from iocgate.errors import BindError, CapabilityError
 from iocgate.exposes.limits import bounded_protocol
 from iocgate.settings import API_KEY_VARIABLE, Settings
 from iocgate.sockets import listening_socket
-from iocgate.virustotal import DEFAULT_CAPABILITIES, VirusTotalPlugin
+from iocgate.virustotal import DEFAULT_CAPABILITIES, DEFAULT_PLUGINS
 
 __all__ = [
     "DemoUpstream",
@@ -49,9 +53,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("iocgate")
-
-#: Built-in plugins, the way datasette lists its DEFAULT_PLUGINS.
-DEFAULT_PLUGINS: tuple[Plugin, ...] = (VirusTotalPlugin(),)
 
 
 @dataclass(frozen=True)
@@ -374,48 +375,46 @@ def binds_api_key(capability: Capability) -> bool:
     )
 
 
-def uses_virustotal(gateway: Gateway) -> bool:
-    """Whether any served capability consumes VirusTotal (then its extras are served too)."""
-    return any(
-        any(isinstance(plugin, VirusTotalPlugin) for plugin in loaded.plugins.plugins)
-        for loaded in gateway.loaded
+def served_plugins(gateway: Gateway) -> Plugins:
+    """Every plugin that applies to a served capability, once each, in the order found."""
+    found: list[Plugin] = []
+    for loaded in gateway.loaded:
+        found += [p for p in loaded.plugins.plugins if not any(p is f for f in found)]
+    return Plugins(found)
+
+
+def plugin_context(gateway: Gateway, budget_bytes: int = 40_000) -> PluginContext:
+    """What the plugins build their routes and tools from."""
+    return PluginContext(
+        engine=gateway.engine,
+        demo_samples=gateway.demo.samples if gateway.demo else None,
+        auth_required=bool(gateway.settings.tokens),
+        budget_bytes=budget_bytes,
     )
 
 
 @dataclass(frozen=True)
 class RestExtras:
-    """Routes beyond the spec's (investigation, console, metrics), their OpenAPI description,
-    and the paths that load without a token (the console page and its static files)."""
+    """The routes the plugins add to the REST port (investigation, console), and the paths
+    among them that load without a credential (the console page and its static files)."""
 
-    routes: tuple[Any, ...] = ()
-    openapi_paths: dict[str, Any] = field(default_factory=dict)
+    routes: tuple[PluginRoute, ...] = ()
     public_paths: tuple[str, ...] = ()
     public_prefixes: tuple[str, ...] = ()
 
 
 def rest_extras(gateway: Gateway) -> RestExtras:
-    """What the VirusTotal layer adds to the REST port, when a served capability uses it."""
-    if not uses_virustotal(gateway):
-        return RestExtras()
-    from iocgate.virustotal.console import PUBLIC_PATHS, PUBLIC_PREFIXES, console_routes
-    from iocgate.virustotal.routes import investigation_openapi_paths, investigation_routes
-
-    samples = gateway.demo.samples if gateway.demo else None
-    routes = (
-        *investigation_routes(gateway.engine),
-        *console_routes(samples, auth_required=bool(gateway.settings.tokens)),
-    )
-    return RestExtras(routes, investigation_openapi_paths(), PUBLIC_PATHS, PUBLIC_PREFIXES)
+    """What the served capabilities' plugins add to the REST port (built once per gateway)."""
+    extras = gateway.extra.get("rest")
+    if not isinstance(extras, RestExtras):
+        routes = tuple(served_plugins(gateway).rest_routes(plugin_context(gateway)))
+        extras = gateway.extra["rest"] = RestExtras(routes, *routes_public(routes))
+    return extras
 
 
-def mcp_extras(gateway: Gateway, budget_bytes: int) -> list[Any]:
-    """Tools beyond the spec's: the one-step investigation."""
-    if not uses_virustotal(gateway):
-        return []
-    from iocgate.exposes.mcp import ExtraTool
-    from iocgate.virustotal.mcp_tool import investigate_tool
-
-    return [ExtraTool(**investigate_tool(gateway.engine, budget_bytes=budget_bytes).as_kwargs())]
+def mcp_extras(gateway: Gateway, budget_bytes: int) -> list[PluginTool]:
+    """The tools the served capabilities' plugins add beside the spec's."""
+    return served_plugins(gateway).mcp_tools(plugin_context(gateway, budget_bytes))
 
 
 def print_demo_banner(gateway: Gateway, urls: Sequence[str]) -> None:

@@ -301,7 +301,7 @@ def _other_app(
 
 
 def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
-    """The REST app with the VirusTotal extras (console included) and /metrics."""
+    """The REST app with the plugins' routes (investigation, console) and /metrics."""
     from iocgate import __version__
     from iocgate.exposes.rest import RestOptions, create_rest_app
     from iocgate.gateway import rest_extras
@@ -312,8 +312,8 @@ def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
         gateway.engine,
         RestOptions(
             demo=demo,
-            extra_routes=(metrics.route(), *extras.routes),
-            extra_openapi_paths=extras.openapi_paths,
+            extra_routes=(metrics.route(),),
+            plugin_routes=extras.routes,
             title=gateway.capabilities[0].label,
             public_url=settings.public_url,
             trust_host=bool(settings.trusted_proxies),
@@ -378,7 +378,7 @@ def _control_options(
 
 async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
     from iocgate.exposes.metrics import Metrics
-    from iocgate.gateway import bind_app, open_gateway, print_demo_banner, uses_virustotal
+    from iocgate.gateway import bind_app, open_gateway, print_demo_banner, rest_extras
 
     # Under a supervisor every worker's samples meet in one directory, summed at /metrics.
     metrics = Metrics() if role is None else Metrics(shared_dir=role.metrics_dir, worker=role.index)
@@ -398,8 +398,8 @@ async def _serve(settings: Settings, role: WorkerRole | None = None) -> None:
         if rest_sock is not None:
             rest_url = f"http://{_shown_host(rest_host)}:{rest_sock.getsockname()[1]}"
             urls.append(f"REST     {rest_url}/v1/...   docs {rest_url}/docs")
-            if uses_virustotal(gateway):
-                urls.append(f"console  {rest_url}/")
+            if any(route.path == "/" for route in rest_extras(gateway).routes):
+                urls.append(f"console  {rest_url}/")  # a plugin serves a page there
         if mcp_sock is not None:
             urls.append(f"MCP      http://{_shown_host(mcp_host)}:{mcp_sock.getsockname()[1]}/mcp")
         for other in listeners.others:

@@ -11,6 +11,15 @@ from iocgate.engine.backends import (
 from iocgate.engine.budget import Budget, Window, WindowUsage, parse_budget
 from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
 from iocgate.engine.clients import PerClientQuota, half_budget
+from iocgate.engine.extensions import (
+    PluginContext,
+    PluginResponse,
+    PluginRoute,
+    PluginTool,
+    RouteHandler,
+    ToolOutput,
+    routes_public,
+)
 from iocgate.engine.flight import SingleFlight
 from iocgate.engine.formats import is_binary, is_converted
 from iocgate.engine.hooks import Plugin, Plugins
@@ -54,6 +63,10 @@ __all__ = [
     "Observer",
     "PerClientQuota",
     "Plugin",
+    "PluginContext",
+    "PluginResponse",
+    "PluginRoute",
+    "PluginTool",
     "Plugins",
     "Quota",
     "QuotaStatus",
@@ -61,11 +74,13 @@ __all__ = [
     "RedisCache",
     "Result",
     "RetryPolicy",
+    "RouteHandler",
     "SingleFlight",
     "SqliteBudgetStore",
     "SqliteCache",
     "SqliteDatabase",
     "StoredArtefact",
+    "ToolOutput",
     "UnlimitedQuota",
     "UpstreamClient",
     "UpstreamRequest",
@@ -89,4 +104,5 @@ __all__ = [
     "parse_retry_after",
     "redact",
     "request_id_from",
+    "routes_public",
 ]

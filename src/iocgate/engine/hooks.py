@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from iocgate.capability import Capability, Operation
+from iocgate.engine.extensions import PluginContext, PluginRoute, PluginTool
 
 __all__ = ["Plugin", "Plugins"]
 
@@ -47,6 +48,14 @@ class Plugin:
         phrase, e.g. "VirusTotal sandbox reports"); None leaves the generic wording."""
         return None
 
+    def rest_routes(self, context: PluginContext) -> Sequence[PluginRoute]:
+        """REST routes served beside the capability's (the adapter renders their answers)."""
+        return ()
+
+    def mcp_tools(self, context: PluginContext) -> Sequence[PluginTool]:
+        """MCP tools listed after the spec's tools."""
+        return ()
+
 
 class Plugins:
     """The plugins that apply to one capability, called in order."""
@@ -56,6 +65,12 @@ class Plugins:
 
     def for_capability(self, capability: Capability) -> Plugins:
         return Plugins([p for p in self.plugins if p.applies_to(capability)])
+
+    def rest_routes(self, context: PluginContext) -> list[PluginRoute]:
+        return [route for plugin in self.plugins for route in plugin.rest_routes(context)]
+
+    def mcp_tools(self, context: PluginContext) -> list[PluginTool]:
+        return [tool for plugin in self.plugins for tool in plugin.mcp_tools(context)]
 
     def check_arguments(self, operation: Operation, arguments: Mapping[str, object]) -> None:
         for plugin in self.plugins:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from iocgate.capability import Capability, Operation
-from iocgate.engine import Plugin
+from iocgate.engine import Plugin, PluginContext, PluginRoute, PluginTool
 from iocgate.virustotal import artefacts, shaping
 from iocgate.virustotal.ids import BEHAVIOUR_RELATIONSHIPS, check_arguments, schema_for
 
@@ -53,3 +53,19 @@ class VirusTotalPlugin(Plugin):
         return (
             "VirusTotal: sandbox output among them, which the analysed file itself may have written"
         )
+
+    def rest_routes(self, context: PluginContext) -> Sequence[PluginRoute]:
+        """The investigation's ``/x/investigate/...`` routes and the console at ``/``."""
+        from iocgate.virustotal.console import console_routes
+        from iocgate.virustotal.routes import investigation_routes
+
+        return (
+            *investigation_routes(context.engine),
+            *console_routes(context.demo_samples, auth_required=context.auth_required),
+        )
+
+    def mcp_tools(self, context: PluginContext) -> Sequence[PluginTool]:
+        """The one-step ``investigate-file`` tool."""
+        from iocgate.virustotal.mcp_tool import investigate_tool
+
+        return (investigate_tool(context.engine, budget_bytes=context.budget_bytes),)
