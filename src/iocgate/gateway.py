@@ -9,7 +9,7 @@ import contextlib
 import logging
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +48,8 @@ __all__ = [
     "listen",
     "load_capabilities",
     "open_gateway",
+    "quota_presets",
+    "quota_spec",
     "serve_apps",
     "stop_apps",
 ]
@@ -232,23 +234,50 @@ def _make_cache(settings: Settings) -> Any:
     )
 
 
-def _make_quota(settings: Settings, *, shared: bool = False, clients: bool = False) -> Any:
+def quota_presets(plugins: Sequence[Plugin] = DEFAULT_PLUGINS) -> dict[str, str]:
+    """The named budgets ``--quota`` accepts: the ones ``plugins`` define."""
+    return Plugins(plugins).quota_presets()
+
+
+def quota_spec(settings: Settings, presets: Mapping[str, str]) -> str:
+    """``--quota``, else the default (`Settings.quota_spec`) when a plugin defines it; a default
+    no served plugin defines (an upstream nobody described) is no known allowance: unlimited."""
+    spec = settings.quota_spec
+    if settings.quota is None and spec not in presets:
+        return "unlimited"
+    return spec
+
+
+def _make_quota(
+    settings: Settings,
+    presets: Mapping[str, str],
+    *,
+    shared: bool = False,
+    clients: bool = False,
+) -> Any:
     """The engine's quota (`iocgate.engine.Quota`) for ``--quota``, in the cache's store.
 
-    ``shared``: other processes serve the same key (``serve --workers``), so counters that
-    would live in this process only (``--cache memory``) go to the state directory's file.
-    ``clients``: a capability declares inbound authentication, so callers have ids to budget.
+    ``presets``: the named budgets of the served capabilities' plugins. ``shared``: other
+    processes serve the same key (``serve --workers``), so counters that would live in this
+    process only (``--cache memory``) go to the state directory's file. ``clients``: a
+    capability declares inbound authentication, so callers have ids to budget.
     """
     from iocgate.engine import BudgetQuota, PerClientQuota, half_budget, open_quota, parse_budget
 
     backend = "sqlite" if shared and settings.cache == "memory" else settings.cache
     quota = open_quota(
-        settings.quota_spec, backend, settings.state_dir, max_wait=settings.quota_wait
+        quota_spec(settings, presets),
+        backend,
+        settings.state_dir,
+        max_wait=settings.quota_wait,
+        presets=presets,
     )
     if not (settings.tokens or clients) or not isinstance(quota, BudgetQuota):
         return quota  # without tokens there are no clients to tell apart; unlimited: no limit
     client_budget = (
-        parse_budget(settings.client_quota) if settings.client_quota else half_budget(quota.budget)
+        parse_budget(settings.client_quota, presets=presets)
+        if settings.client_quota
+        else half_budget(quota.budget)
     )
     return PerClientQuota(quota, client_budget, quota.store, max_wait=settings.quota_wait)
 
@@ -337,6 +366,7 @@ async def open_gateway(
             ),
             quota=_make_quota(
                 settings,
+                Plugins([p for item in loaded for p in item.plugins.plugins]).quota_presets(),
                 shared=shared_quota,
                 clients=any(_declares_inbound_auth(c) for c in capabilities),
             ),

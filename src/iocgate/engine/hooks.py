@@ -48,6 +48,11 @@ class Plugin:
         phrase, e.g. "VirusTotal sandbox reports"); None leaves the generic wording."""
         return None
 
+    def quota_presets(self) -> Mapping[str, str]:
+        """Named budgets for ``--quota`` (name -> terms such as ``4/min,500/day``): the
+        upstream's documented allowances."""
+        return {}
+
     def rest_routes(self, context: PluginContext) -> Sequence[PluginRoute]:
         """REST routes served beside the capability's (the adapter renders their answers)."""
         return ()
@@ -65,6 +70,12 @@ class Plugins:
 
     def for_capability(self, capability: Capability) -> Plugins:
         return Plugins([p for p in self.plugins if p.applies_to(capability)])
+
+    def quota_presets(self) -> dict[str, str]:
+        presets: dict[str, str] = {}
+        for plugin in self.plugins:
+            presets |= plugin.quota_presets()
+        return presets
 
     def rest_routes(self, context: PluginContext) -> list[PluginRoute]:
         return [route for plugin in self.plugins for route in plugin.rest_routes(context)]

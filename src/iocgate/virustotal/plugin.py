@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,9 +12,13 @@ from iocgate.engine import Plugin, PluginContext, PluginRoute, PluginTool
 from iocgate.virustotal import artefacts, shaping
 from iocgate.virustotal.ids import BEHAVIOUR_RELATIONSHIPS, check_arguments, schema_for
 
-__all__ = ["VirusTotalPlugin"]
+__all__ = ["QUOTA_PRESETS", "VirusTotalPlugin"]
 
 VT_HOSTS = ("virustotal.com",)
+
+#: ``--quota public``: VirusTotal's documented public-key allowance; the monthly figure shown
+#: on key pages is unverified (vt-api.md §7), so it is left unset unless given.
+QUOTA_PRESETS: Mapping[str, str] = MappingProxyType({"public": "4/min,500/day"})
 
 
 class VirusTotalPlugin(Plugin):
@@ -53,6 +58,9 @@ class VirusTotalPlugin(Plugin):
         return (
             "VirusTotal: sandbox output among them, which the analysed file itself may have written"
         )
+
+    def quota_presets(self) -> Mapping[str, str]:
+        return QUOTA_PRESETS
 
     def rest_routes(self, context: PluginContext) -> Sequence[PluginRoute]:
         """The investigation's ``/x/investigate/...`` routes and the console at ``/``."""

@@ -16,6 +16,7 @@ from iocgate.engine import (
     parse_budget,
 )
 from iocgate.errors import QuotaExceededError
+from iocgate.virustotal.plugin import QUOTA_PRESETS
 from tests.unit.resilience.conftest import FakeClock
 
 pytestmark = pytest.mark.anyio
@@ -128,7 +129,7 @@ async def test_processes_sharing_the_state_file_share_one_budget(
 
 
 async def test_counters_survive_a_restart(tmp_path: Path, clock: FakeClock) -> None:
-    budget = parse_budget("public")
+    budget = parse_budget("public", presets=QUOTA_PRESETS)
     quota = BudgetQuota(
         budget, SqliteBudgetStore(SqliteDatabase.in_directory(tmp_path), clock=clock)
     )
