@@ -348,10 +348,12 @@ async def open_gateway(
                     base_uri=demo.url if simulated and demo is not None else settings.upstream,
                 )
             )
+        served = Plugins([p for item in loaded for p in item.plugins.plugins])
         engine = Engine(
             loaded,
             upstream=UpstreamClient(
                 UpstreamSettings(
+                    user_agent=served.user_agent(UpstreamSettings().user_agent),
                     connect_timeout=settings.connect_timeout,
                     read_timeout=settings.read_timeout,
                     attempt_timeout=settings.attempt_timeout,
@@ -366,7 +368,7 @@ async def open_gateway(
             ),
             quota=_make_quota(
                 settings,
-                Plugins([p for item in loaded for p in item.plugins.plugins]).quota_presets(),
+                served.quota_presets(),
                 shared=shared_quota,
                 clients=any(_declares_inbound_auth(c) for c in capabilities),
             ),

@@ -21,6 +21,22 @@ VT_HOSTS = ("virustotal.com",)
 QUOTA_PRESETS: Mapping[str, str] = MappingProxyType({"public": "4/min,500/day"})
 
 
+_ADVICE: Mapping[str, str] = MappingProxyType(
+    {
+        "QuotaExceededError": "Wait a minute before retrying; daily quotas reset at 00:00 UTC.",
+        "TooManyRequestsError": "Wait a minute before retrying; daily quotas reset at 00:00 UTC.",
+        "ForbiddenError": (
+            "The API key may not use this operation: some (e.g. sandbox pcap, evtx and memdump "
+            "downloads) need a privileged key."
+        ),
+        "NotFoundError": (
+            "Check the identifier you passed (e.g. the file hash or the sandbox report id); "
+            "VirusTotal may also have no data for it yet (no sandbox report, or no such artefact)."
+        ),
+    }
+)
+
+
 class VirusTotalPlugin(Plugin):
     """Strict identifiers, argument schemas, context shaping and artefact digests for VT."""
 
@@ -61,6 +77,21 @@ class VirusTotalPlugin(Plugin):
 
     def quota_presets(self) -> Mapping[str, str]:
         return QUOTA_PRESETS
+
+    def user_agent(self, agent: str) -> str:
+        """VirusTotal's front end compresses only for user agents that mention gzip (vt-api.md
+        §2): without it, every JSON answer would come uncompressed."""
+        return agent if "gzip" in agent else f"{agent} (gzip)"
+
+    def advice(self, operation: Operation, code: str) -> str | None:
+        """VirusTotal's quota days, privileged artefacts and reports not there yet (vt-api.md)."""
+        return _ADVICE.get(code)
+
+    def instructions(self) -> str | None:
+        return (
+            "VirusTotal sandbox artefacts (pcap, evtx, memdump, html) come back as size, "
+            "sha256, a digest and a link, never inline."
+        )
 
     def rest_routes(self, context: PluginContext) -> Sequence[PluginRoute]:
         """The investigation's ``/x/investigate/...`` routes and the console at ``/``."""
