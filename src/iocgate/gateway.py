@@ -25,6 +25,7 @@ from iocgate.engine import (
     Observer,
     Plugin,
     PluginContext,
+    PluginResource,
     PluginRoute,
     Plugins,
     PluginTool,
@@ -47,6 +48,8 @@ __all__ = [
     "capability_paths",
     "listen",
     "load_capabilities",
+    "mcp_extras",
+    "mcp_resources",
     "open_gateway",
     "quota_presets",
     "quota_spec",
@@ -447,6 +450,11 @@ def rest_extras(gateway: Gateway) -> RestExtras:
 def mcp_extras(gateway: Gateway, budget_bytes: int) -> list[PluginTool]:
     """The tools the served capabilities' plugins add beside the spec's."""
     return served_plugins(gateway).mcp_tools(plugin_context(gateway, budget_bytes))
+
+
+def mcp_resources(gateway: Gateway) -> list[PluginResource]:
+    """The resource templates the served capabilities' plugins add beside the spec's."""
+    return served_plugins(gateway).mcp_resources(plugin_context(gateway))
 
 
 def print_demo_banner(gateway: Gateway, urls: Sequence[str]) -> None:

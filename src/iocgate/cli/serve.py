@@ -328,7 +328,7 @@ def _rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
 def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
     """The MCP app (streamable HTTP); importing the MCP stack costs ~0.7 s, so it comes last."""
     from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server
-    from iocgate.gateway import mcp_extras
+    from iocgate.gateway import mcp_extras, mcp_resources
 
     hosts, origins = _host_patterns(settings)
     options = McpOptions(
@@ -338,7 +338,11 @@ def _mcp_app(gateway: Gateway, settings: Settings, rest_url: str | None) -> Any:
         allowed_hosts=hosts,
         allowed_origins=origins,
     )
-    options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
+    options = replace(
+        options,
+        extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)),
+        plugin_resources=tuple(mcp_resources(gateway)),
+    )
     app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
     return _protect(app, settings, gateway.demo is not None, _declared(gateway, "mcp"))
 

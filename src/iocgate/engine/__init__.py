@@ -13,9 +13,11 @@ from iocgate.engine.cache import Cache, CachedResponse, CachePolicy, NullCache
 from iocgate.engine.clients import PerClientQuota, half_budget
 from iocgate.engine.extensions import (
     PluginContext,
+    PluginResource,
     PluginResponse,
     PluginRoute,
     PluginTool,
+    ResourceHandler,
     RouteHandler,
     ToolOutput,
     routes_public,
@@ -64,6 +66,7 @@ __all__ = [
     "PerClientQuota",
     "Plugin",
     "PluginContext",
+    "PluginResource",
     "PluginResponse",
     "PluginRoute",
     "PluginTool",
@@ -72,6 +75,7 @@ __all__ = [
     "QuotaStatus",
     "RedisBudgetStore",
     "RedisCache",
+    "ResourceHandler",
     "Result",
     "RetryPolicy",
     "RouteHandler",

@@ -21,9 +21,11 @@ if TYPE_CHECKING:  # invoke.py imports the hooks that import this module
 
 __all__ = [
     "PluginContext",
+    "PluginResource",
     "PluginResponse",
     "PluginRoute",
     "PluginTool",
+    "ResourceHandler",
     "RouteHandler",
     "ToolHandler",
     "ToolOutput",
@@ -137,6 +139,28 @@ class PluginTool:
     destructive: bool = False
     idempotent: bool = True
     open_world: bool = True
+
+
+#: A resource's handler: the URI template's values in, the engine's `Result` (or bytes) out.
+ResourceHandler = Callable[[Mapping[str, str], "Caller"], Awaitable[Result | bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class PluginResource:
+    """An MCP resource template a plugin adds (``virustotal://file_behaviours/{sandbox_id}/pcap``).
+
+    A read whose URI matches ``uri_template`` (each ``{name}`` one path segment) calls
+    ``handler`` with the values and the reader's `Caller`; the adapter bounds and encodes the
+    answer as it does for the capability's own resources (binary as a blob).
+    """
+
+    uri_template: str
+    name: str
+    handler: ResourceHandler
+    title: str | None = None
+    description: str | None = None
+    mime_type: str | None = None
+    binary: bool = True
 
 
 def routes_public(routes: Sequence[PluginRoute]) -> tuple[tuple[str, ...], tuple[str, ...]]:

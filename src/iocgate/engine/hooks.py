@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from iocgate.capability import Capability, Operation
-from iocgate.engine.extensions import PluginContext, PluginRoute, PluginTool
+from iocgate.engine.extensions import PluginContext, PluginResource, PluginRoute, PluginTool
 
 __all__ = ["Plugin", "Plugins"]
 
@@ -74,6 +74,10 @@ class Plugin:
         """MCP tools listed after the spec's tools."""
         return ()
 
+    def mcp_resources(self, context: PluginContext) -> Sequence[PluginResource]:
+        """MCP resource templates listed after the capability's resources."""
+        return ()
+
 
 class Plugins:
     """The plugins that apply to one capability, called in order."""
@@ -110,6 +114,9 @@ class Plugins:
 
     def mcp_tools(self, context: PluginContext) -> list[PluginTool]:
         return [tool for plugin in self.plugins for tool in plugin.mcp_tools(context)]
+
+    def mcp_resources(self, context: PluginContext) -> list[PluginResource]:
+        return [found for plugin in self.plugins for found in plugin.mcp_resources(context)]
 
     def check_arguments(self, operation: Operation, arguments: Mapping[str, object]) -> None:
         for plugin in self.plugins:

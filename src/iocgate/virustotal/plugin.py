@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from iocgate.capability import Capability, Operation
-from iocgate.engine import Plugin, PluginContext, PluginRoute, PluginTool
+from iocgate.engine import Plugin, PluginContext, PluginResource, PluginRoute, PluginTool
 from iocgate.virustotal import artefacts, shaping
 from iocgate.virustotal.ids import BEHAVIOUR_RELATIONSHIPS, check_arguments, schema_for
 
@@ -108,3 +108,9 @@ class VirusTotalPlugin(Plugin):
         from iocgate.virustotal.mcp_tool import investigate_tool
 
         return (investigate_tool(context.engine, budget_bytes=context.budget_bytes),)
+
+    def mcp_resources(self, context: PluginContext) -> Sequence[PluginResource]:
+        """Sandbox artefacts (pcap, evtx, memdump, html) as resource templates."""
+        from iocgate.virustotal.mcp_resources import artefact_resources
+
+        return artefact_resources(context.engine, self)

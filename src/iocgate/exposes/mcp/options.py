@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from iocgate import __version__
-from iocgate.engine import PluginTool, ToolOutput
+from iocgate.engine import PluginResource, PluginTool, ToolOutput
 from iocgate.exposes.hosts import LOOPBACK_HOSTS
 
 __all__ = [
@@ -46,6 +46,7 @@ class McpOptions:
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     allowed_origins: tuple[str, ...] = LOOPBACK_ORIGINS
     extra_tools: tuple[ExtraTool, ...] = field(default=())
+    plugin_resources: tuple[PluginResource, ...] = field(default=())
     server_name: str = "iocgate"
     version: str = __version__
 

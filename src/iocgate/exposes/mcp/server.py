@@ -8,7 +8,7 @@ the tool's input schema before anything is sent upstream, and every exception is
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
@@ -18,7 +18,15 @@ from mcp.server.caching import CACHEABLE_METHODS, CacheHint
 from mcp.shared.exceptions import MCPError
 
 from iocgate.capability import Operation
-from iocgate.engine import Caller, Engine, LoadedCapability, Result, new_request_id, request_id_from
+from iocgate.engine import (
+    Caller,
+    Engine,
+    LoadedCapability,
+    PluginResource,
+    Result,
+    new_request_id,
+    request_id_from,
+)
 from iocgate.errors import IocgateError
 from iocgate.exposes.access import AccessRecord, client_of
 from iocgate.exposes.mcp.links import rest_url
@@ -261,7 +269,7 @@ def _wire_form(result: types.CallToolResult) -> dict[str, Any]:
 class _Catalog:
     """Resources and prompts of every capability served (handlers registered only if any)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, plugin_resources: Sequence[PluginResource] = ()) -> None:
         self.engine = engine
         adapters = [
             (
@@ -272,7 +280,9 @@ class _Catalog:
             if loaded.capability.mcp is not None
         ]
         self.resources = ResourceTable(
-            engine, [(spec, base) for mcp, base in adapters for spec in mcp.resources]
+            engine,
+            [(spec, base) for mcp, base in adapters for spec in mcp.resources],
+            plugin_resources,
         )
         self.prompts = PromptTable([(p, base) for mcp, base in adapters for p in mcp.prompts])
         hinted = next(
@@ -355,7 +365,7 @@ def create_mcp_server(engine: Engine, options: McpOptions) -> Server[Any]:
     """
     table = build_tool_table(engine.capabilities, options.extra_tools)
     dispatcher = _Dispatcher(engine, options, table)
-    catalog = _Catalog(engine)
+    catalog = _Catalog(engine, options.plugin_resources)
     return Server(
         options.server_name,
         version=options.version,
