@@ -22,7 +22,7 @@ from iocgate.gateway import bind_app, open_gateway, serve_apps, stop_apps
 from iocgate.settings import Settings
 
 OPERATION = "ioc-investigation-files.getAFileReport"
-TOKENS = ("tok-rest", "tok-shared", "tok-mcp")
+TOKENS = ("tok-rest", "tok-shared", "tok-mcp", "tok-raw")
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 
 
@@ -52,7 +52,15 @@ class ReportPlugin(Plugin):
         async def handler(arguments: Mapping[str, str], caller: Caller) -> Any:
             return await self._report(context, arguments["id"], caller)
 
+        async def raw(arguments: Mapping[str, str], caller: Caller) -> Any:
+            loaded = next(
+                c for c in context.engine.capabilities if OPERATION in c.capability.operations
+            )
+            operation = loaded.capability.operations[OPERATION]
+            return await context.engine.invoke(operation, {"id": arguments["id"]}, caller=caller)
+
         return (
+            PluginRoute("/x/reports/{id}/raw", raw, name="plugin-report-raw"),
             PluginRoute(
                 "/x/reports/{id}",
                 handler,
@@ -108,7 +116,10 @@ async def test_a_plugin_route_and_tool_get_auth_errors_request_ids_and_client_bu
     tmp_path: Path,
 ) -> None:
     plugin = ReportPlugin()
-    async with gateway_with(plugin, tmp_path) as (rest, mcp, sha256), httpx.AsyncClient() as http:
+    async with (
+        gateway_with(plugin, tmp_path) as (rest, mcp, sha256),
+        httpx.AsyncClient(timeout=30) as http,
+    ):
         anonymous = await http.get(f"{rest}/x/reports/{sha256}")
         unknown = await http.get(f"{rest}/x/reports/{sha256}?limt=1", headers=_bearer("tok-rest"))
         refused = await http.get(f"{rest}/x/reports/refused", headers=_bearer("tok-rest"))
@@ -116,6 +127,7 @@ async def test_a_plugin_route_and_tool_get_auth_errors_request_ids_and_client_bu
             f"{rest}/x/reports/{sha256}", headers=_bearer("tok-rest") | {"X-Request-ID": "req-1"}
         )
         over = await http.get(f"{rest}/x/reports/{sha256}", headers=_bearer("tok-rest"))
+        raw = await http.get(f"{rest}/x/reports/{sha256}/raw", headers=_bearer("tok-raw"))
         other = await http.get(f"{rest}/x/reports/{sha256}", headers=_bearer("tok-shared"))
         described = (await http.get(f"{rest}/openapi.json", headers=_bearer("tok-rest"))).json()
 
@@ -157,6 +169,10 @@ async def test_a_plugin_route_and_tool_get_auth_errors_request_ids_and_client_bu
     assert over.json()["error"]["code"] == "QuotaExceededError"
     assert int(over.headers["retry-after"]) >= 1
     assert other.status_code == 200  # another client's budget is its own
+    # An engine Result is rendered as a capability route's: the upstream's JSON, X-Cache, quota.
+    assert raw.status_code == 200, raw.text
+    assert raw.json()["data"]["id"] == sha256
+    assert raw.headers["x-cache"] == "MISS" and raw.headers["x-quota-policy"]
     assert "/x/reports/{id}" in described["paths"]
     rest_callers = [c for c in plugin.seen if c.adapter == "rest"]
     assert "req-1" in [c.request_id for c in rest_callers]

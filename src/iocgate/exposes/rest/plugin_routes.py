@@ -76,10 +76,11 @@ class PluginEndpoint:
 
     async def _response(self, output: Any, scope: Scope) -> Response | StreamedResponse:
         if isinstance(output, Result):
+            last = self.route.path.rstrip("/").rsplit("/", 1)[-1]
             return result_response(
                 output,
                 path_values=[str(v) for v in scope.get("path_params", {}).values()],
-                last_literal=self.route.path.rstrip("/").rsplit("/", 1)[-1] or None,
+                last_literal=last if last and "{" not in last else None,
                 success_body=lambda ok: ok.json_bytes(),
             )
         answer = output if isinstance(output, PluginResponse) else PluginResponse(output)
