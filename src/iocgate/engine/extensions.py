@@ -147,7 +147,7 @@ ResourceHandler = Callable[[Mapping[str, str], "Caller"], Awaitable[Result | byt
 
 @dataclass(frozen=True, slots=True)
 class PluginResource:
-    """An MCP resource template a plugin adds (``virustotal://file_behaviours/{sandbox_id}/pcap``).
+    """An MCP resource template a plugin adds (e.g. ``api://reports/{report_id}/pcap``).
 
     A read whose URI matches ``uri_template`` (each ``{name}`` one path segment) calls
     ``handler`` with the values and the reader's `Caller`; the adapter bounds and encodes the
