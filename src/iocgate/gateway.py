@@ -9,7 +9,7 @@ import contextlib
 import logging
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -24,17 +24,22 @@ from iocgate.engine import (
     LoadedCapability,
     Observer,
     Plugin,
+    PluginContext,
+    PluginResource,
+    PluginRoute,
     Plugins,
+    PluginTool,
     RetryPolicy,
     UpstreamClient,
     UpstreamSettings,
     WritePolicy,
 )
+from iocgate.engine.extensions import routes_public
 from iocgate.errors import BindError, CapabilityError
 from iocgate.exposes.limits import bounded_protocol
 from iocgate.settings import API_KEY_VARIABLE, Settings
 from iocgate.sockets import listening_socket
-from iocgate.virustotal import DEFAULT_CAPABILITIES, VirusTotalPlugin
+from iocgate.virustotal import DEFAULT_CAPABILITIES, DEFAULT_PLUGINS
 
 __all__ = [
     "DemoUpstream",
@@ -43,15 +48,16 @@ __all__ = [
     "capability_paths",
     "listen",
     "load_capabilities",
+    "mcp_extras",
+    "mcp_resources",
     "open_gateway",
+    "quota_presets",
+    "quota_spec",
     "serve_apps",
     "stop_apps",
 ]
 
 log = logging.getLogger("iocgate")
-
-#: Built-in plugins, the way datasette lists its DEFAULT_PLUGINS.
-DEFAULT_PLUGINS: tuple[Plugin, ...] = (VirusTotalPlugin(),)
 
 
 @dataclass(frozen=True)
@@ -231,24 +237,51 @@ def _make_cache(settings: Settings) -> Any:
     )
 
 
-def _make_quota(settings: Settings, *, shared: bool = False, clients: bool = False) -> Any:
+def quota_presets(plugins: Sequence[Plugin] = DEFAULT_PLUGINS) -> dict[str, str]:
+    """The named budgets ``--quota`` accepts: the ones ``plugins`` define."""
+    return Plugins(plugins).quota_presets()
+
+
+def quota_spec(settings: Settings, presets: Mapping[str, str]) -> str:
+    """``--quota``, else the default (`Settings.quota_spec`) when a plugin defines it; a default
+    no served plugin defines (an upstream nobody described) is no known allowance: unlimited."""
+    spec = settings.quota_spec
+    if settings.quota is None and spec not in presets:
+        return "unlimited"
+    return spec
+
+
+def _make_quota(
+    settings: Settings,
+    presets: Mapping[str, str],
+    *,
+    shared: bool = False,
+    clients: bool = False,
+) -> Any:
     """The engine's quota (`iocgate.engine.Quota`) for ``--quota``, in the cache's store.
 
-    ``shared``: other processes serve the same key (``serve --workers``), so counters that
-    would live in this process only (``--cache memory``) go to the state directory's file.
-    ``clients``: a capability declares inbound authentication, so callers have ids to budget.
+    ``presets``: the named budgets of the served capabilities' plugins. ``shared``: other
+    processes serve the same key (``serve --workers``), so counters that would live in this
+    process only (``--cache memory``) go to the state directory's file. ``clients``: a
+    capability declares inbound authentication, so callers have ids to budget.
     """
     from iocgate.engine.quota import BudgetQuota, PerClientQuota, half_budget, parse_budget
     from iocgate.engine.stores import open_quota
 
     backend = "sqlite" if shared and settings.cache == "memory" else settings.cache
     quota = open_quota(
-        settings.quota_spec, backend, settings.state_dir, max_wait=settings.quota_wait
+        quota_spec(settings, presets),
+        backend,
+        settings.state_dir,
+        max_wait=settings.quota_wait,
+        presets=presets,
     )
     if not (settings.tokens or clients) or not isinstance(quota, BudgetQuota):
         return quota  # without tokens there are no clients to tell apart; unlimited: no limit
     client_budget = (
-        parse_budget(settings.client_quota) if settings.client_quota else half_budget(quota.budget)
+        parse_budget(settings.client_quota, presets=presets)
+        if settings.client_quota
+        else half_budget(quota.budget)
     )
     return PerClientQuota(quota, client_budget, quota.store, max_wait=settings.quota_wait)
 
@@ -319,10 +352,12 @@ async def open_gateway(
                     base_uri=demo.url if simulated and demo is not None else settings.upstream,
                 )
             )
+        served = Plugins([p for item in loaded for p in item.plugins.plugins])
         engine = Engine(
             loaded,
             upstream=UpstreamClient(
                 UpstreamSettings(
+                    user_agent=served.user_agent(UpstreamSettings().user_agent),
                     connect_timeout=settings.connect_timeout,
                     read_timeout=settings.read_timeout,
                     attempt_timeout=settings.attempt_timeout,
@@ -337,6 +372,7 @@ async def open_gateway(
             ),
             quota=_make_quota(
                 settings,
+                served.quota_presets(),
                 shared=shared_quota,
                 clients=any(_declares_inbound_auth(c) for c in capabilities),
             ),
@@ -375,48 +411,51 @@ def binds_api_key(capability: Capability) -> bool:
     )
 
 
-def uses_virustotal(gateway: Gateway) -> bool:
-    """Whether any served capability consumes VirusTotal (then its extras are served too)."""
-    return any(
-        any(isinstance(plugin, VirusTotalPlugin) for plugin in loaded.plugins.plugins)
-        for loaded in gateway.loaded
+def served_plugins(gateway: Gateway) -> Plugins:
+    """Every plugin that applies to a served capability, once each, in the order found."""
+    found: list[Plugin] = []
+    for loaded in gateway.loaded:
+        found += [p for p in loaded.plugins.plugins if not any(p is f for f in found)]
+    return Plugins(found)
+
+
+def plugin_context(gateway: Gateway, budget_bytes: int = 40_000) -> PluginContext:
+    """What the plugins build their routes and tools from."""
+    return PluginContext(
+        engine=gateway.engine,
+        demo_samples=gateway.demo.samples if gateway.demo else None,
+        auth_required=bool(gateway.settings.tokens),
+        budget_bytes=budget_bytes,
     )
 
 
 @dataclass(frozen=True)
 class RestExtras:
-    """Routes beyond the spec's (investigation, console, metrics), their OpenAPI description,
-    and the paths that load without a token (the console page and its static files)."""
+    """The routes the plugins add to the REST port (investigation, console), and the paths
+    among them that load without a credential (the console page and its static files)."""
 
-    routes: tuple[Any, ...] = ()
-    openapi_paths: dict[str, Any] = field(default_factory=dict)
+    routes: tuple[PluginRoute, ...] = ()
     public_paths: tuple[str, ...] = ()
     public_prefixes: tuple[str, ...] = ()
 
 
 def rest_extras(gateway: Gateway) -> RestExtras:
-    """What the VirusTotal layer adds to the REST port, when a served capability uses it."""
-    if not uses_virustotal(gateway):
-        return RestExtras()
-    from iocgate.virustotal.console import PUBLIC_PATHS, PUBLIC_PREFIXES, console_routes
-    from iocgate.virustotal.routes import investigation_openapi_paths, investigation_routes
-
-    samples = gateway.demo.samples if gateway.demo else None
-    routes = (
-        *investigation_routes(gateway.engine),
-        *console_routes(samples, auth_required=bool(gateway.settings.tokens)),
-    )
-    return RestExtras(routes, investigation_openapi_paths(), PUBLIC_PATHS, PUBLIC_PREFIXES)
+    """What the served capabilities' plugins add to the REST port (built once per gateway)."""
+    extras = gateway.extra.get("rest")
+    if not isinstance(extras, RestExtras):
+        routes = tuple(served_plugins(gateway).rest_routes(plugin_context(gateway)))
+        extras = gateway.extra["rest"] = RestExtras(routes, *routes_public(routes))
+    return extras
 
 
-def mcp_extras(gateway: Gateway, budget_bytes: int) -> list[Any]:
-    """Tools beyond the spec's: the one-step investigation."""
-    if not uses_virustotal(gateway):
-        return []
-    from iocgate.exposes.mcp import ExtraTool
-    from iocgate.virustotal.mcp_tool import investigate_tool
+def mcp_extras(gateway: Gateway, budget_bytes: int) -> list[PluginTool]:
+    """The tools the served capabilities' plugins add beside the spec's."""
+    return served_plugins(gateway).mcp_tools(plugin_context(gateway, budget_bytes))
 
-    return [ExtraTool(**investigate_tool(gateway.engine, budget_bytes=budget_bytes).as_kwargs())]
+
+def mcp_resources(gateway: Gateway) -> list[PluginResource]:
+    """The resource templates the served capabilities' plugins add beside the spec's."""
+    return served_plugins(gateway).mcp_resources(plugin_context(gateway))
 
 
 def print_demo_banner(gateway: Gateway, urls: Sequence[str]) -> None:

@@ -7,9 +7,8 @@ prints ``PORT <n>`` once it listens on 127.0.0.1, then serves until killed. It s
 (`open_gateway` in demo mode: simulator in-process, SQLite cache and quota under
 ``$XDG_CACHE_HOME``), the REST app with ``console_routes`` and the investigation's routes.
 
-The investigation's routes (`iocgate.virustotal.routes`) serve the brief and its exports; a small
-stand-in adds ``/x/investigate/{id}/plan`` (the cost before fetching, with the quota left as
-``X-Quota-*`` headers) from the investigation's public `estimate_plan` while it has none.
+The investigation's routes (`iocgate.virustotal.routes`) serve the brief, its exports and its
+plan; both they and the console's are plugin routes the REST adapter renders.
 """
 
 from __future__ import annotations
@@ -22,64 +21,16 @@ import sys
 
 import anyio
 import uvicorn
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from iocgate.engine import Engine
+from iocgate.engine.extensions import routes_public
 from iocgate.exposes.rest import RestOptions, create_rest_app
 from iocgate.gateway import open_gateway
 from iocgate.settings import load_settings
-from iocgate.virustotal import investigate as investigation
-from iocgate.virustotal.console import PUBLIC_PATHS, PUBLIC_PREFIXES, console_routes
+from iocgate.virustotal.console import console_routes
+from iocgate.virustotal.routes import investigation_routes
 
-__all__ = ["investigation_routes", "main"]
-
-
-async def _quota_headers(engine: Engine) -> dict[str, str]:
-    """The budget left, without spending any: what the console weighs a cost against."""
-    quota = await engine.quota_status()
-    headers = {"X-Quota-Policy": quota.policy}
-    for window, left in (
-        ("Minute", quota.remaining_minute),
-        ("Day", quota.remaining_day),
-        ("Month", quota.remaining_month),
-    ):
-        if left is not None:
-            headers[f"X-Quota-Remaining-{window}"] = str(left)
-    return headers
-
-
-def _stand_in_brief(engine: Engine) -> Route:
-    async def brief(request: Request) -> Response:
-        found = await investigation.investigate(engine, request.path_params["id"])
-        return Response(found.to_json().encode(), media_type="application/json")
-
-    return Route("/x/investigate/{id}", brief, methods=["GET"], name="investigate")
-
-
-def _stand_in_plan(engine: Engine) -> Route:
-    async def plan(request: Request) -> Response:
-        planned = await investigation.estimate_plan(engine, request.path_params["id"])
-        return JSONResponse(planned.to_json(), headers=await _quota_headers(engine))
-
-    return Route("/x/investigate/{id}/plan", plan, methods=["GET"], name="investigate-plan")
-
-
-def investigation_routes(engine: Engine) -> list[BaseRoute]:
-    """The investigation's own REST routes, with stand-ins for the ones it lacks yet."""
-    routes: list[BaseRoute] = []
-    try:
-        from iocgate.virustotal.routes import investigation_routes as own_routes
-    except ImportError:  # not landed yet: the brief alone, from the investigation's API
-        routes.append(_stand_in_brief(engine))
-    else:
-        routes.extend(own_routes(engine))
-    names = {getattr(route, "name", None) for route in routes}
-    if "investigate-plan" not in names:
-        routes.append(_stand_in_plan(engine))
-    return routes
+__all__ = ["main"]
 
 
 class _BearerAuth:
@@ -89,15 +40,20 @@ class _BearerAuth:
     cannot attach a token to a page load.
     """
 
-    open_paths = (*PUBLIC_PATHS, "/healthz", "/readyz")
-
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, token: str, public: tuple[tuple[str, ...], ...]) -> None:
         self.app = app
         self.expected = f"Bearer {token}".encode()
+        paths, prefixes = public
+        self.open_paths = (*paths, "/healthz", "/readyz")
+        self.open_prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or path in self.open_paths or path.startswith(PUBLIC_PREFIXES):
+        if (
+            scope["type"] != "http"
+            or path in self.open_paths
+            or path.startswith(self.open_prefixes)
+        ):
             await self.app(scope, receive, send)
             return
         sent = dict(scope["headers"]).get(b"authorization")
@@ -132,15 +88,13 @@ async def serve(port: int, quota: str | None, token: str | None) -> None:
         samples = list(gateway.demo.samples)
         hostile = gateway.demo.state.corpus.pick("hostile").sha256
         samples.append(("hostile", hostile))
-        routes = [
+        routes = (
             *investigation_routes(gateway.engine),
             *console_routes(samples, auth_required=token is not None),
-        ]
-        app: ASGIApp = create_rest_app(
-            gateway.engine, RestOptions(demo=True, extra_routes=tuple(routes))
         )
+        app: ASGIApp = create_rest_app(gateway.engine, RestOptions(demo=True, plugin_routes=routes))
         if token is not None:
-            app = _BearerAuth(app, token)
+            app = _BearerAuth(app, token, routes_public(routes))
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))

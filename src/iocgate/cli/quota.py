@@ -23,8 +23,13 @@ __all__ = ["quota", "quota_report"]
 
 async def quota_report(settings: Settings) -> dict[str, Any]:
     """The policy and each window's use, as the ``--json`` output shows them."""
-    spec = settings.quota_spec
-    limiter = open_quota(spec, settings.cache, settings.state_dir, max_wait=settings.quota_wait)
+    from iocgate.gateway import quota_presets, quota_spec
+
+    presets = quota_presets()
+    spec = quota_spec(settings, presets)
+    limiter = open_quota(
+        spec, settings.cache, settings.state_dir, max_wait=settings.quota_wait, presets=presets
+    )
     try:
         windows: tuple[WindowUsage, ...] = await limiter.usage()
     finally:

@@ -19,7 +19,7 @@ __all__ = ["stdio"]
 
 async def _stdio(settings: Settings) -> None:
     from iocgate.exposes.mcp import McpOptions, create_mcp_server, run_stdio
-    from iocgate.gateway import mcp_extras, open_gateway
+    from iocgate.gateway import mcp_extras, mcp_resources, open_gateway
 
     async with open_gateway(settings) as gateway:
         output.SECRETS[:] = gateway.engine.secrets
@@ -28,7 +28,11 @@ async def _stdio(settings: Settings) -> None:
         options = McpOptions(
             demo=gateway.demo is not None, budget_tokens=settings.context_budget_tokens
         )
-        options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
+        options = replace(
+            options,
+            extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)),
+            plugin_resources=tuple(mcp_resources(gateway)),
+        )
         await run_stdio(create_mcp_server(gateway.engine, options))
 
 

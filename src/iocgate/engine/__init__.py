@@ -5,6 +5,13 @@ the policies it is built with. Storage backends are in `iocgate.engine.stores`, 
 scheduler in `iocgate.engine.quota`; other helpers are imported from their own module.
 """
 
+from iocgate.engine.extensions import (
+    PluginContext,
+    PluginResource,
+    PluginResponse,
+    PluginRoute,
+    PluginTool,
+)
 from iocgate.engine.formats import is_binary, is_converted
 from iocgate.engine.hooks import Plugin, Plugins
 from iocgate.engine.invoke import CachedVersion, CacheMode, Caller, Engine, LoadedCapability
@@ -27,6 +34,11 @@ __all__ = [
     "LoadedCapability",
     "Observer",
     "Plugin",
+    "PluginContext",
+    "PluginResource",
+    "PluginResponse",
+    "PluginRoute",
+    "PluginTool",
     "Plugins",
     "QuotaStatus",
     "Result",

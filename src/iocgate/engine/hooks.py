@@ -1,4 +1,4 @@
-"""Hooks through which an upstream-specific layer (e.g. `iocgate.virustotal`) plugs in.
+"""Hooks through which an upstream-specific layer (a package that knows one API) plugs in.
 
 A `Plugin` overrides only what it needs; every method has a no-op default, so the generic
 runtime runs any capability with no plugin at all (stamina's instrumentation hooks are the model).
@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from iocgate.capability import Capability, Operation
+from iocgate.engine.extensions import PluginContext, PluginResource, PluginRoute, PluginTool
 
 __all__ = ["Plugin", "Plugins"]
 
@@ -44,8 +45,38 @@ class Plugin:
 
     def describe_source(self, operation: Operation) -> str | None:
         """Where this operation's strings come from, for the untrusted-data notice (a noun
-        phrase, e.g. "VirusTotal sandbox reports"); None leaves the generic wording."""
+        phrase naming the upstream and what writes its data); None leaves the generic wording."""
         return None
+
+    def advice(self, operation: Operation, code: str) -> str | None:
+        """What an agent should do about the upstream error ``code`` on ``operation``, in this
+        upstream's terms (None: the adapter's generic hint)."""
+        return None
+
+    def instructions(self) -> str | None:
+        """A paragraph for the MCP server's instructions about this upstream's tools."""
+        return None
+
+    def user_agent(self, agent: str) -> str:
+        """The ``User-Agent`` to send upstream, given the one so far (default: unchanged)."""
+        return agent
+
+    def quota_presets(self) -> Mapping[str, str]:
+        """Named budgets for ``--quota`` (name -> terms such as ``4/min,500/day``): the
+        upstream's documented allowances."""
+        return {}
+
+    def rest_routes(self, context: PluginContext) -> Sequence[PluginRoute]:
+        """REST routes served beside the capability's (the adapter renders their answers)."""
+        return ()
+
+    def mcp_tools(self, context: PluginContext) -> Sequence[PluginTool]:
+        """MCP tools listed after the spec's tools."""
+        return ()
+
+    def mcp_resources(self, context: PluginContext) -> Sequence[PluginResource]:
+        """MCP resource templates listed after the capability's resources."""
+        return ()
 
 
 class Plugins:
@@ -56,6 +87,36 @@ class Plugins:
 
     def for_capability(self, capability: Capability) -> Plugins:
         return Plugins([p for p in self.plugins if p.applies_to(capability)])
+
+    def advice(self, operation: Operation, code: str) -> str | None:
+        for plugin in self.plugins:
+            said = plugin.advice(operation, code)
+            if said:
+                return said
+        return None
+
+    def instructions(self) -> list[str]:
+        return [text for plugin in self.plugins if (text := plugin.instructions())]
+
+    def user_agent(self, agent: str) -> str:
+        for plugin in self.plugins:
+            agent = plugin.user_agent(agent)
+        return agent
+
+    def quota_presets(self) -> dict[str, str]:
+        presets: dict[str, str] = {}
+        for plugin in self.plugins:
+            presets |= plugin.quota_presets()
+        return presets
+
+    def rest_routes(self, context: PluginContext) -> list[PluginRoute]:
+        return [route for plugin in self.plugins for route in plugin.rest_routes(context)]
+
+    def mcp_tools(self, context: PluginContext) -> list[PluginTool]:
+        return [tool for plugin in self.plugins for tool in plugin.mcp_tools(context)]
+
+    def mcp_resources(self, context: PluginContext) -> list[PluginResource]:
+        return [found for plugin in self.plugins for found in plugin.mcp_resources(context)]
 
     def check_arguments(self, operation: Operation, arguments: Mapping[str, object]) -> None:
         for plugin in self.plugins:

@@ -79,8 +79,8 @@ class Result:
     through unmapped) and/or ``value`` (the parsed, mapped JSON); ``data`` gives the parsed
     value either way, parsing lazily so that a cache hit served as bytes never parses at all.
     Otherwise ``content`` (a small non-JSON body already read) or ``stream`` (bytes to pass
-    through) is set. An upstream error response is a Result too, with its status and
-    VirusTotal's error body.
+    through) is set. An upstream error response is a Result too, with its status and the
+    upstream's error body.
     """
 
     status: int
@@ -127,7 +127,7 @@ class Result:
 
     @property
     def error_code(self) -> str | None:
-        """VirusTotal's error code when the body is ``{"error": {"code": ...}}``."""
+        """The error code when the body has the common ``{"error": {"code": ...}}`` shape."""
         if isinstance(self.data, dict) and isinstance(self.data.get("error"), dict):
             code = self.data["error"].get("code")
             return code if isinstance(code, str) else None

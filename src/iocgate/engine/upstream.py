@@ -48,8 +48,8 @@ class UpstreamSettings:
     min_transfer_rate: float = 4096.0  # bytes/s a streamed artefact must keep up...
     rate_grace: float = 10.0  # ...once this many seconds have passed
     max_connections: int = 64
-    # VirusTotal's front end compresses only for user agents that mention gzip (vt-api.md §2).
-    user_agent: str = f"iocgate/{__version__} (gzip)"
+    # Plugins may add to it (`Plugin.user_agent`): some front ends look at it.
+    user_agent: str = f"iocgate/{__version__}"
 
 
 class UpstreamResponse(Protocol):

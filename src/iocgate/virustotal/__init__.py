@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from iocgate.engine import Plugin
 from iocgate.virustotal.ids import BEHAVIOUR_RELATIONSHIPS
 from iocgate.virustotal.plugin import VirusTotalPlugin
 
@@ -9,6 +10,7 @@ __all__ = [
     "BEHAVIOUR_RELATIONSHIPS",
     "DEFAULT_CAPABILITIES",
     "DEFAULT_CAPABILITY",
+    "DEFAULT_PLUGINS",
     "FILES_CAPABILITY",
     "VirusTotalPlugin",
 ]
@@ -25,3 +27,7 @@ FILES_CAPABILITY = Path(__file__).parent / "capabilities" / "ioc-investigation-f
 
 #: What `serve`, `stdio` and `call` load when given no capability file.
 DEFAULT_CAPABILITIES = (DEFAULT_CAPABILITY, FILES_CAPABILITY)
+
+#: The built-in plugins (the way datasette lists its DEFAULT_PLUGINS): the composition root
+#: offers each loaded capability the ones whose `applies_to` says so.
+DEFAULT_PLUGINS: tuple[Plugin, ...] = (VirusTotalPlugin(),)

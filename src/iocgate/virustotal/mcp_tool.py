@@ -1,21 +1,16 @@
 """The ``investigate-file`` MCP tool: the investigation brief as structured content.
 
-The virustotal layer may not import the MCP adapter (STYLE.md §2), so this module describes the
-tool in plain values and the composition root wraps them::
-
-    tool = investigate_tool(engine, budget_bytes=options.budget_bytes)
-    ExtraTool(**tool.as_kwargs())          # iocgate.exposes.mcp.ExtraTool
-
-`investigate_tool_schema` and `run_investigate_tool` are the same tool for any other host.
+`investigate_tool` is the `PluginTool` the VirusTotal plugin contributes (`mcp_tools` hook); the
+MCP adapter validates its arguments and gives it the caller. `investigate_tool_schema` and
+`run_investigate_tool` are the same tool for any other host.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from iocgate.engine import Caller, Engine
+from iocgate.engine import Caller, Engine, PluginTool
 from iocgate.errors import InvalidArgumentError
 from iocgate.virustotal.ids import HASH_PATTERN
 from iocgate.virustotal.investigate import investigate
@@ -23,7 +18,6 @@ from iocgate.virustotal.investigate.context import DEFAULT_BUDGET_BYTES, brief_f
 
 __all__ = [
     "TOOL_NAME",
-    "InvestigateTool",
     "investigate_tool",
     "investigate_tool_schema",
     "run_investigate_tool",
@@ -126,38 +120,7 @@ async def run_investigate_tool(
     return brief_for_context(brief, budget_bytes)
 
 
-@dataclass(frozen=True, slots=True)
-class InvestigateTool:
-    """The tool, field for field what ``iocgate.exposes.mcp.ExtraTool`` takes."""
-
-    name: str
-    title: str
-    description: str
-    input_schema: Mapping[str, Any]
-    output_schema: Mapping[str, Any]
-    handler: Callable[[dict[str, Any], Caller], Awaitable[Mapping[str, Any]]]
-    read_only: bool = True
-    destructive: bool = False
-    idempotent: bool = True
-    open_world: bool = True
-
-    def as_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``ExtraTool(...)``."""
-        return {
-            "name": self.name,
-            "title": self.title,
-            "description": self.description,
-            "input_schema": self.input_schema,
-            "output_schema": self.output_schema,
-            "handler": self.handler,
-            "read_only": self.read_only,
-            "destructive": self.destructive,
-            "idempotent": self.idempotent,
-            "open_world": self.open_world,
-        }
-
-
-def investigate_tool(engine: Engine, *, budget_bytes: int = 40_000) -> InvestigateTool:
+def investigate_tool(engine: Engine, *, budget_bytes: int = 40_000) -> PluginTool:
     """The ``investigate-file`` tool bound to ``engine``, its answers fitted to ``budget_bytes``
     (the MCP adapter's ``McpOptions.budget_bytes``) less room for the adapter's framing."""
     brief_budget = max(4_000, budget_bytes - _FRAME_BYTES)
@@ -168,7 +131,7 @@ def investigate_tool(engine: Engine, *, budget_bytes: int = 40_000) -> Investiga
             engine, arguments, budget_bytes=brief_budget, caller=caller
         )
 
-    return InvestigateTool(
+    return PluginTool(
         name=TOOL_NAME,
         title=ANNOTATIONS["title"],
         description=_DESCRIPTION,

@@ -1,25 +1,27 @@
 """REST routes of the investigation: ``/x/investigate/{id}`` and its exports.
 
 Each route runs `investigate` through the engine (so repeated requests for the same file are
-cache hits that cost no quota) and renders one view of the brief. Errors use VirusTotal's shape
-``{"error": {"code", "message"}}`` with the error's status (400 bad hash or sandbox, 404
-unknown file, 429 quota with ``Retry-After``). The composition root passes these to the REST
-adapter as ``RestOptions(extra_routes=..., extra_openapi_paths=...)``.
+cache hits that cost no quota) and renders one view of the brief. They are `PluginRoute`s the
+VirusTotal plugin contributes (`VirusTotalPlugin.rest_routes`): the REST adapter gives them the
+caller, request id, error body (400 bad hash or sandbox, 404 unknown file, 429 quota with
+``Retry-After``), quota headers and access log of every capability route.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
-from iocgate.engine import CacheMode, Caller, Engine, QuotaStatus, request_id_from
-from iocgate.errors import InvalidArgumentError, IocgateError, QuotaExceededError
+from iocgate.engine import (
+    CacheMode,
+    Caller,
+    Engine,
+    PluginResponse,
+    PluginRoute,
+    QuotaStatus,
+)
+from iocgate.engine.extensions import RouteHandler
 from iocgate.virustotal.exports import (
     iocs_csv,
     iocs_json,
@@ -32,69 +34,25 @@ from iocgate.virustotal.exports.html import CSP
 from iocgate.virustotal.ids import HASH_PATTERN
 from iocgate.virustotal.investigate import Brief, estimate_plan, investigate
 
-__all__ = ["PREFIX", "investigation_openapi_paths", "investigation_routes"]
+__all__ = ["PREFIX", "investigation_routes"]
 
 PREFIX = "/x/investigate"
 
-# The scope key where the REST adapter's bearer-auth middleware names the client
-# (iocgate.exposes.auth.CLIENT_ID_KEY; not imported: this layer may not import adapters).
-_CLIENT_ID_KEY = "iocgate.client_id"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 
-Render = Callable[[Brief, Request], Response]
+#: One view of the brief: (brief, the request's arguments) -> the answer.
+Render = Callable[[Brief, Mapping[str, str]], PluginResponse]
 
 
-def _json(data: Any, status: int = 200, media_type: str = "application/json") -> Response:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(body, status, media_type=media_type)
-
-
-def _error(exc: IocgateError) -> Response:
-    response = _json(exc.to_body(), exc.status)
-    if isinstance(exc, QuotaExceededError):
-        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
-    return response
-
-
-def _caller(request: Request) -> tuple[Caller, bool]:
-    """The caller, and whether this route must set ``X-Request-ID`` itself."""
-    from_adapter = getattr(request.state, "request_id", None)
-    sent = request.headers.get("x-request-id")
-    if isinstance(from_adapter, str):
-        request_id, own = from_adapter, False  # the adapter's middleware adds the header
-    else:
-        request_id = request_id_from(sent)
-        own = True
-    mode = CacheMode.from_cache_control(request.headers.get("cache-control"))
-    client = request.scope.get(_CLIENT_ID_KEY) or (request.client.host if request.client else None)
-    caller = Caller(
-        adapter="rest",
-        client_id=str(client) if client else None,
-        request_id=request_id,
-        cache_mode=mode,
-    )
-    return caller, own
-
-
-def _quota_headers(quota: QuotaStatus) -> dict[str, str]:
-    """The budget left, as the REST adapter states it on every answer (``X-Quota-*``)."""
-    headers = {"X-Quota-Policy": quota.policy}
-    for window, left in (
-        ("Minute", quota.remaining_minute),
-        ("Day", quota.remaining_day),
-        ("Month", quota.remaining_month),
-    ):
-        if left is not None:
-            headers[f"X-Quota-Remaining-{window}"] = str(left)
-    return headers
-
-
-async def _brief_headers(engine: Engine, brief: Brief, caller: Caller) -> dict[str, str]:
+def _brief_headers(brief: Brief, caller: Caller) -> tuple[dict[str, str], QuotaStatus | None]:
+    """What the brief cost (``X-Iocgate-Upstream-Calls``, ``X-Cache``) and the budget left
+    after its last upstream call (None when every answer came from the cache)."""
     cost = brief.cost
     if caller.cache_mode is CacheMode.BYPASS:
         cache = "BYPASS"
     else:
         cache = "HIT" if cost.upstream_calls == 0 and cost.requests else "MISS"
+    quota = None
     if cost.quota_policy is not None:
         quota = QuotaStatus(
             policy=cost.quota_policy,
@@ -102,107 +60,71 @@ async def _brief_headers(engine: Engine, brief: Brief, caller: Caller) -> dict[s
             remaining_day=cost.quota_remaining_day,
             remaining_month=cost.quota_remaining_month,
         )
-    else:  # every answer came from the cache: nothing was asked of the quota
-        quota = await engine.quota_status()
-    return {
-        "X-Iocgate-Upstream-Calls": str(cost.upstream_calls),
-        "X-Cache": cache,
-        **_quota_headers(quota),
-    }
-
-
-def _query(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
-    """The query parameters, refusing unknown or repeated ones as the ``/v1`` routes do."""
-    given: dict[str, str] = {}
-    for name, value in request.query_params.multi_items():
-        if name not in allowed:
-            raise InvalidArgumentError(
-                f"unknown query parameter {name[:80]!r} for GET {request.url.path} "
-                f"(allowed: {', '.join(allowed) or 'none'})"
-            )
-        if name in given:
-            raise InvalidArgumentError(f"query parameter {name!r} is given more than once")
-        given[name] = value
-    return given
+    return {"X-Iocgate-Upstream-Calls": str(cost.upstream_calls), "X-Cache": cache}, quota
 
 
 def _is_true(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes")
 
 
-def _endpoint(engine: Engine, render: Render) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        caller, own_request_id = _caller(request)
-        try:
-            # `sandbox` restricts the brief (and so every view of it), as in the CLI and MCP.
-            query = _query(request, ("sandbox", "include_noise"))
-            brief = await investigate(
-                engine,
-                request.path_params["id"],
-                caller=caller,
-                sandbox=query.get("sandbox") or None,
-                include_noise=_is_true(query.get("include_noise")),
-            )
-            response = render(brief, request)
-            response.headers.update(await _brief_headers(engine, brief, caller))
-        except IocgateError as exc:
-            response = _error(exc)
-        if own_request_id:
-            response.headers["X-Request-ID"] = caller.request_id or ""
-        return response
+def _view_handler(engine: Engine, render: Render) -> RouteHandler:
+    async def handler(arguments: Mapping[str, str], caller: Caller) -> PluginResponse:
+        # `sandbox` restricts the brief (and so every view of it), as in the CLI and MCP.
+        brief = await investigate(
+            engine,
+            arguments["id"],
+            caller=caller,
+            sandbox=arguments.get("sandbox") or None,
+            include_noise=_is_true(arguments.get("include_noise")),
+        )
+        answer = render(brief, arguments)
+        headers, quota = _brief_headers(brief, caller)
+        return replace(answer, headers={**answer.headers, **headers}, quota=quota)
 
-    return endpoint
+    return handler
 
 
-def _plan_endpoint(engine: Engine) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        caller, own_request_id = _caller(request)
-        try:
-            _query(request, ())
-            planned = await estimate_plan(engine, request.path_params["id"])
-            response = _json(planned.to_json())
-            response.headers.update(_quota_headers(await engine.quota_status()))
-        except IocgateError as exc:
-            response = _error(exc)
-        if own_request_id:
-            response.headers["X-Request-ID"] = caller.request_id or ""
-        return response
+def _plan_handler(engine: Engine) -> RouteHandler:
+    async def handler(arguments: Mapping[str, str], caller: Caller) -> Any:
+        return (await estimate_plan(engine, arguments["id"])).to_json()
 
-    return endpoint
+    return handler
 
 
-def _brief(brief: Brief, request: Request) -> Response:
-    return _json(brief.to_dict())
+def _brief(brief: Brief, arguments: Mapping[str, str]) -> PluginResponse:
+    return PluginResponse(brief.to_dict())
 
 
-def _navigator(brief: Brief, request: Request) -> Response:
-    sandbox = request.query_params.get("sandbox") or None
-    return _json(navigator_layer(brief, sandbox=sandbox))
+def _navigator(brief: Brief, arguments: Mapping[str, str]) -> PluginResponse:
+    return PluginResponse(navigator_layer(brief, sandbox=arguments.get("sandbox") or None))
 
 
-def _stix(brief: Brief, request: Request) -> Response:
-    accept = request.headers.get("accept", "")
+def _stix(brief: Brief, arguments: Mapping[str, str]) -> PluginResponse:
     # STIX's own media type when the client asks for it (TAXII clients do); plain JSON else.
-    media = STIX_MEDIA_TYPE if "application/stix+json" in accept else "application/json"
-    return Response(stix_json(brief).encode(), media_type=media)
+    media = (
+        STIX_MEDIA_TYPE
+        if "application/stix+json" in arguments.get("accept", "")
+        else "application/json"
+    )
+    return PluginResponse(stix_json(brief), media_type=media)
 
 
-def _iocs_csv(brief: Brief, request: Request) -> Response:
+def _iocs_csv(brief: Brief, arguments: Mapping[str, str]) -> PluginResponse:
     digest = brief.file.sha256 or brief.file.queried
-    return Response(
-        iocs_csv(brief).encode(),
+    return PluginResponse(
+        iocs_csv(brief),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="iocs-{digest}.csv"'},
     )
 
 
-def _iocs_json(brief: Brief, request: Request) -> Response:
-    return _json(iocs_json(brief))
+def _iocs_json(brief: Brief, arguments: Mapping[str, str]) -> PluginResponse:
+    return PluginResponse(iocs_json(brief))
 
 
-def _report_html(brief: Brief, request: Request) -> Response:
-    return Response(
-        report_html(brief).encode(),
+def _report_html(brief: Brief, arguments: Mapping[str, str]) -> PluginResponse:
+    return PluginResponse(
+        report_html(brief),
         media_type="text/html; charset=utf-8",
         headers={
             "Content-Security-Policy": CSP,
@@ -212,36 +134,8 @@ def _report_html(brief: Brief, request: Request) -> Response:
     )
 
 
-def _report_md(brief: Brief, request: Request) -> Response:
-    return Response(report_markdown(brief).encode(), media_type="text/markdown; charset=utf-8")
-
-
-_VIEWS: tuple[tuple[str, str, Render], ...] = (
-    ("", "investigate", _brief),
-    ("/navigator", "investigate-navigator", _navigator),
-    ("/stix", "investigate-stix", _stix),
-    ("/iocs.csv", "investigate-iocs-csv", _iocs_csv),
-    ("/iocs.json", "investigate-iocs-json", _iocs_json),
-    ("/report.html", "investigate-report-html", _report_html),
-    ("/report.md", "investigate-report-md", _report_md),
-)
-
-
-def investigation_routes(engine: Engine) -> list[Route]:
-    """The investigation's GET routes, bound to ``engine``; ``/plan`` costs no quota."""
-    routes = [
-        Route(f"{PREFIX}/{{id}}{suffix}", _endpoint(engine, render), methods=["GET"], name=name)
-        for suffix, name, render in _VIEWS
-    ]
-    routes.append(
-        Route(
-            f"{PREFIX}/{{id}}/plan",
-            _plan_endpoint(engine),
-            methods=["GET"],
-            name="investigate-plan",
-        )
-    )
-    return routes
+def _report_md(brief: Brief, arguments: Mapping[str, str]) -> PluginResponse:
+    return PluginResponse(report_markdown(brief), media_type="text/markdown; charset=utf-8")
 
 
 _QUOTA_HEADERS: dict[str, Any] = {
@@ -271,6 +165,44 @@ _SANDBOX_PARAMETER = {
     "description": "Only this sandbox's report (e.g. `Zenbox`); 400 when the file has none.",
     "schema": {"type": "string", "maxLength": 100},
 }
+
+
+_VIEWS: tuple[tuple[str, str, Render], ...] = (
+    ("", "investigate", _brief),
+    ("/navigator", "investigate-navigator", _navigator),
+    ("/stix", "investigate-stix", _stix),
+    ("/iocs.csv", "investigate-iocs-csv", _iocs_csv),
+    ("/iocs.json", "investigate-iocs-json", _iocs_json),
+    ("/report.html", "investigate-report-html", _report_html),
+    ("/report.md", "investigate-report-md", _report_md),
+)
+
+
+def investigation_routes(engine: Engine) -> list[PluginRoute]:
+    """The investigation's GET routes, bound to ``engine``; ``/plan`` costs no quota."""
+    described = _openapi_paths()
+    routes = [
+        PluginRoute(
+            f"{PREFIX}/{{id}}{suffix}",
+            _view_handler(engine, render),
+            name=name,
+            query=("sandbox", "include_noise"),
+            headers=("accept",) if render is _stix else (),
+            openapi=described[f"{PREFIX}/{{id}}{suffix}"]["get"],
+            states_quota=True,
+        )
+        for suffix, name, render in _VIEWS
+    ]
+    routes.append(
+        PluginRoute(
+            f"{PREFIX}/{{id}}/plan",
+            _plan_handler(engine),
+            name="investigate-plan",
+            openapi=described[f"{PREFIX}/{{id}}/plan"]["get"],
+            states_quota=True,
+        )
+    )
+    return routes
 
 
 def _operation(operation_id: str, summary: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -320,7 +252,7 @@ def _operation(operation_id: str, summary: str, content: dict[str, Any]) -> dict
     }
 
 
-def investigation_openapi_paths() -> dict[str, Any]:
+def _openapi_paths() -> dict[str, Any]:
     """OpenAPI 3.1 path items for `investigation_routes` (self-contained: no ``$ref``)."""
     json_object = {"application/json": {"schema": {"type": "object"}}}
     navigator = _operation(

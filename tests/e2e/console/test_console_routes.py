@@ -8,22 +8,20 @@ import re
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from iocgate.virustotal.console import (
-    CONTENT_SECURITY_POLICY,
-    PUBLIC_PATHS,
-    PUBLIC_PREFIXES,
-    console_routes,
-)
+from iocgate.engine import Engine
+from iocgate.engine.extensions import routes_public
+from iocgate.exposes.rest import RestOptions, create_rest_app
+from iocgate.virustotal.console import CONTENT_SECURITY_POLICY, console_routes
 
 SHA256 = "a" * 64
 
 
 def _client(samples: Any = None, *, auth: bool = False) -> TestClient:
     # Synchronous on purpose: the browser tests' Playwright loop may be running in this thread.
-    app = Starlette(routes=console_routes(samples, auth_required=auth))
+    routes = tuple(console_routes(samples, auth_required=auth))
+    app = create_rest_app(Engine([]), RestOptions(plugin_routes=routes))
     return TestClient(app, base_url="http://console")
 
 
@@ -111,6 +109,7 @@ def test_no_script_of_the_console_writes_html_from_data() -> None:
 
 
 def test_every_public_path_is_a_console_route_that_needs_no_data() -> None:
+    PUBLIC_PATHS, PUBLIC_PREFIXES = routes_public(console_routes(None, auth_required=False))
     with _client([("rich", SHA256)]) as client:
         html = client.get("/").text
         asset = re.search(r"/console/static/[0-9a-f]{16}/console\.css", html)

@@ -13,11 +13,11 @@ import pytest
 from mcp import Client
 
 from iocgate.engine.stores import MemoryCache
-from iocgate.exposes.mcp import ExtraTool, McpOptions, create_mcp_app, create_mcp_server
+from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server
 from iocgate.exposes.rest import RestOptions, create_rest_app
 from iocgate.sim import DEMO_PRIVILEGED_KEY, SimState
 from iocgate.virustotal.mcp_tool import TOOL_NAME, investigate_tool
-from iocgate.virustotal.routes import investigation_openapi_paths, investigation_routes
+from iocgate.virustotal.routes import investigation_routes
 from tests.support.mcp_harness import build_engine, run_app, text_of, with_engine
 from tests.support.sim_fixtures import SimServer
 
@@ -26,10 +26,7 @@ from tests.support.sim_fixtures import SimServer
 def rest_origin(sim_server: SimServer) -> Iterator[str]:
     """The REST adapter with the investigation routes, its engine caching in memory."""
     engine = build_engine(sim_server.url, DEMO_PRIVILEGED_KEY, cache=MemoryCache())
-    options = RestOptions(
-        extra_routes=tuple(investigation_routes(engine)),
-        extra_openapi_paths=investigation_openapi_paths(),
-    )
+    options = RestOptions(plugin_routes=tuple(investigation_routes(engine)))
     with run_app(with_engine(create_rest_app(engine, options), engine)) as origin:
         yield origin
 
@@ -39,7 +36,7 @@ def mcp_origin(sim_server: SimServer) -> Iterator[str]:
     """The MCP adapter over streamable HTTP with ``investigate-file`` registered."""
     engine = build_engine(sim_server.url, DEMO_PRIVILEGED_KEY)
     tool = investigate_tool(engine)
-    options = McpOptions(extra_tools=(ExtraTool(**tool.as_kwargs()),))
+    options = McpOptions(extra_tools=(tool,))
     app = with_engine(create_mcp_app(create_mcp_server(engine, options), options), engine)
     with run_app(app) as origin:
         yield origin

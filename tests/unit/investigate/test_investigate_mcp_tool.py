@@ -13,7 +13,7 @@ from mcp import Client
 from starlette.applications import Starlette
 
 from iocgate.engine import Engine
-from iocgate.exposes.mcp import ExtraTool, McpOptions, create_mcp_server
+from iocgate.exposes.mcp import McpOptions, create_mcp_server
 from iocgate.sim import SimState
 from iocgate.virustotal.mcp_tool import (
     TOOL_NAME,
@@ -41,9 +41,7 @@ class Agent:
 async def agent(investigation_sim: Starlette) -> AsyncIterator[Agent]:
     engine = sim_engine(investigation_sim)
     tool = investigate_tool(engine, budget_bytes=BUDGET_BYTES)
-    options = McpOptions(
-        budget_tokens=BUDGET_BYTES // 4, extra_tools=(ExtraTool(**tool.as_kwargs()),)
-    )
+    options = McpOptions(budget_tokens=BUDGET_BYTES // 4, extra_tools=(tool,))
     try:
         async with Client(create_mcp_server(engine, options)) as client:
             listed = {t.name: t for t in (await client.list_tools()).tools}

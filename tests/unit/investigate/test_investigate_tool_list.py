@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 from starlette.applications import Starlette
 
-from iocgate.exposes.mcp import ExtraTool, McpOptions, create_mcp_server
+from iocgate.exposes.mcp import McpOptions, create_mcp_server
 from iocgate.virustotal.mcp_tool import TOOL_NAME, investigate_tool
 from tests.unit.investigate.investigate_support import sim_engine
 
@@ -22,7 +22,7 @@ async def test_the_seed_tools_and_investigate_file_list_in_under_12000_character
 ) -> None:
     engine = sim_engine(investigation_sim)
     tool = investigate_tool(engine, budget_bytes=36_000)
-    options = McpOptions(extra_tools=(ExtraTool(**tool.as_kwargs()),))
+    options = McpOptions(extra_tools=(tool,))
     try:
         async with Client(create_mcp_server(engine, options)) as client:
             listed = (await client.list_tools()).tools

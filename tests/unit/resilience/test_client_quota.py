@@ -12,6 +12,7 @@ from iocgate.engine.quota import (
     parse_budget,
 )
 from iocgate.errors import QuotaExceededError
+from iocgate.virustotal.plugin import QUOTA_PRESETS
 
 pytestmark = pytest.mark.anyio
 
@@ -35,5 +36,6 @@ async def test_one_client_gets_half_of_each_window_and_the_other_still_has_room(
 
 
 def test_half_budget_rounds_up_and_never_reaches_zero() -> None:
-    assert half_budget(parse_budget("public")).describe() == "2/minute,250/day"
+    public = parse_budget("public", presets=QUOTA_PRESETS)
+    assert half_budget(public).describe() == "2/minute,250/day"
     assert half_budget(parse_budget("1/min")).describe() == "1/minute"

@@ -9,6 +9,7 @@ import pytest
 from iocgate.engine.quota import Budget, Window, parse_budget
 from iocgate.engine.quota.budget import BudgetState, reserve, usage
 from iocgate.errors import InvalidArgumentError
+from iocgate.virustotal.plugin import QUOTA_PRESETS
 
 
 def utc(*parts: int) -> float:
@@ -16,7 +17,7 @@ def utc(*parts: int) -> float:
 
 
 def test_public_is_four_a_minute_and_five_hundred_a_day_with_no_monthly_cap() -> None:
-    budget = parse_budget("public")
+    budget = parse_budget("public", presets=QUOTA_PRESETS)
     assert budget.limit(Window.MINUTE) == 4
     assert budget.limit(Window.DAY) == 500
     assert budget.limit(Window.MONTH) is None
@@ -28,7 +29,7 @@ def test_explicit_budget_lists_every_window_in_order() -> None:
 
 
 def test_public_can_be_combined_with_a_monthly_cap() -> None:
-    budget = parse_budget("public,15500/month")
+    budget = parse_budget("public,15500/month", presets=QUOTA_PRESETS)
     assert (budget.limit(Window.MINUTE), budget.limit(Window.MONTH)) == (4, 15500)
 
 
@@ -41,6 +42,13 @@ def test_unlimited_has_no_limits(spec: str) -> None:
 def test_invalid_spec_is_an_invalid_argument_naming_the_units(spec: str) -> None:
     with pytest.raises(InvalidArgumentError, match=r"min, hour, day, month|at least 1"):
         parse_budget(spec)
+
+
+def test_a_preset_no_plugin_defines_is_refused_naming_the_presets_there_are() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"plugins define none"):
+        parse_budget("public")
+    with pytest.raises(InvalidArgumentError, match=r"'public' = 4/min,500/day"):
+        parse_budget("publik", presets=QUOTA_PRESETS)
 
 
 def take(budget: Budget, state: BudgetState, now: float, max_wait: float = 30.0) -> float:

@@ -11,12 +11,14 @@ from click.testing import CliRunner
 from iocgate.cli.main import main
 from iocgate.engine.quota import BudgetQuota, parse_budget
 from iocgate.engine.stores.sqlite import SqliteBudgetStore, SqliteDatabase
+from iocgate.virustotal.plugin import QUOTA_PRESETS
 
 
 def spend(state_dir: Path, spec: str, units: int) -> None:
     async def take() -> None:
         quota = BudgetQuota(
-            parse_budget(spec), SqliteBudgetStore(SqliteDatabase.in_directory(state_dir))
+            parse_budget(spec, presets=QUOTA_PRESETS),
+            SqliteBudgetStore(SqliteDatabase.in_directory(state_dir)),
         )
         for _ in range(units):
             await quota.acquire()

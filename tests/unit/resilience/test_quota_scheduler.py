@@ -10,6 +10,7 @@ import pytest
 from iocgate.engine.quota import BudgetQuota, MemoryBudgetStore, UnlimitedQuota, parse_budget
 from iocgate.engine.stores.sqlite import SqliteBudgetStore, SqliteDatabase
 from iocgate.errors import QuotaExceededError
+from iocgate.virustotal.plugin import QUOTA_PRESETS
 from tests.unit.resilience.conftest import FakeClock
 
 pytestmark = pytest.mark.anyio
@@ -122,7 +123,7 @@ async def test_processes_sharing_the_state_file_share_one_budget(
 
 
 async def test_counters_survive_a_restart(tmp_path: Path, clock: FakeClock) -> None:
-    budget = parse_budget("public")
+    budget = parse_budget("public", presets=QUOTA_PRESETS)
     quota = BudgetQuota(
         budget, SqliteBudgetStore(SqliteDatabase.in_directory(tmp_path), clock=clock)
     )

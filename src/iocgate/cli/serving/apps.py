@@ -46,7 +46,7 @@ def other_app(
 
 
 def rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
-    """The REST app with the VirusTotal extras (console included) and /metrics."""
+    """The REST app with the plugins' routes (investigation, console) and /metrics."""
     from iocgate import __version__
     from iocgate.exposes.rest import RestOptions, create_rest_app
     from iocgate.gateway import rest_extras
@@ -57,8 +57,8 @@ def rest_app(gateway: Gateway, settings: Settings, metrics: Metrics) -> Any:
         gateway.engine,
         RestOptions(
             demo=demo,
-            extra_routes=(metrics.route(), *extras.routes),
-            extra_openapi_paths=extras.openapi_paths,
+            extra_routes=(metrics.route(),),
+            plugin_routes=extras.routes,
             title=gateway.capabilities[0].label,
             public_url=settings.public_url,
             trust_host=bool(settings.trusted_proxies),
@@ -81,7 +81,7 @@ def mcp_app(
     With ``extra``, the app of that further MCP adapter alone (its tools, resources, prompts
     and declared credentials)."""
     from iocgate.exposes.mcp import McpOptions, create_mcp_app, create_mcp_server
-    from iocgate.gateway import mcp_extras
+    from iocgate.gateway import mcp_extras, mcp_resources
 
     hosts, origins = host_patterns(settings)
     options = McpOptions(
@@ -99,7 +99,11 @@ def mcp_app(
         label = f"mcp adapter {adapter.namespace} of {loaded.capability.name}"
         declared = declared_credentials(adapter.authentication, loaded.binds, label)
         return protect(app, settings, gateway.demo is not None, declared)
-    options = replace(options, extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)))
+    options = replace(
+        options,
+        extra_tools=tuple(mcp_extras(gateway, options.budget_bytes)),
+        plugin_resources=tuple(mcp_resources(gateway)),
+    )
     app = create_mcp_app(create_mcp_server(gateway.engine, options), options)
     return protect(app, settings, gateway.demo is not None, adapter_credentials(gateway, "mcp"))
 

@@ -15,7 +15,7 @@ __all__ = ["announce", "serving_urls"]
 
 def serving_urls(gateway: Gateway, listeners: Listeners) -> tuple[str | None, list[str]]:
     """The REST origin (``None``: no REST port) and one line per adapter served."""
-    from iocgate.gateway import uses_virustotal
+    from iocgate.gateway import rest_extras
 
     rest_sock, mcp_sock = listeners.rest, listeners.mcp
     urls: list[str] = []
@@ -23,8 +23,8 @@ def serving_urls(gateway: Gateway, listeners: Listeners) -> tuple[str | None, li
     if rest_sock is not None:
         rest_url = f"http://{shown_host(listeners.rest_host)}:{rest_sock.getsockname()[1]}"
         urls.append(f"REST     {rest_url}/v1/...   docs {rest_url}/docs")
-        if uses_virustotal(gateway):
-            urls.append(f"console  {rest_url}/")
+        if any(route.path == "/" for route in rest_extras(gateway).routes):
+            urls.append(f"console  {rest_url}/")  # a plugin serves a page there
     if mcp_sock is not None:
         mcp_host = listeners.mcp_host
         urls.append(f"MCP      http://{shown_host(mcp_host)}:{mcp_sock.getsockname()[1]}/mcp")

@@ -2,7 +2,8 @@
 
 A budget is a set of limits. ``minute`` and ``hour`` are sliding windows (never more than N
 calls in any window-long interval); ``day`` and ``month`` are calendar windows in UTC that reset
-at 00:00 UTC and on the 1st at 00:00 UTC, as VirusTotal's do (vt-api.md §7).
+at 00:00 UTC and on the 1st at 00:00 UTC. Named presets (e.g. an upstream's documented
+allowance) come from the plugins (`Plugin.quota_presets`).
 
 `reserve` is the whole scheduling decision. It appends the caller's slot after every earlier
 reservation (so callers are served first come, first served, across processes too) at the
@@ -16,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 from iocgate.errors import InvalidArgumentError
 
@@ -33,7 +36,6 @@ __all__ = [
     "usage",
 ]
 
-PUBLIC = "public"
 UNLIMITED = "unlimited"
 
 
@@ -111,28 +113,34 @@ class Budget:
 
 
 def parse_budget(
-    spec: str, *, minute_seconds: float = 60.0, margin_seconds: float | None = None
+    spec: str,
+    *,
+    presets: Mapping[str, str] = MappingProxyType({}),
+    minute_seconds: float = 60.0,
+    margin_seconds: float | None = None,
 ) -> Budget:
-    """Parse ``public``, ``unlimited`` or terms like ``30/min,20000/day,1000000/month``.
+    """Parse ``unlimited``, terms like ``30/min,20000/day,1000000/month``, or a preset's name.
 
-    ``public`` is VirusTotal's documented public-key allowance, 4/min and 500/day; the monthly
-    figure shown on key pages is unverified (vt-api.md §7), so it is left unset unless given.
+    ``presets`` name budgets the plugins know (name -> terms); a preset combines with terms
+    (``public,15500/month``), the terms winning for the windows they name.
     """
     text = spec.strip().lower()
     if text in ("", UNLIMITED, "none", "off"):
         return Budget(UNLIMITED, (), minute_seconds, margin_seconds)
     limits: dict[Window, int] = {}
     for term in text.split(","):
-        if term.strip() == PUBLIC:
-            limits.setdefault(Window.MINUTE, 4)
-            limits.setdefault(Window.DAY, 500)
+        name = term.strip()
+        if name in presets:
+            preset = parse_budget(presets[name], minute_seconds=minute_seconds)
+            for limit in preset.limits:
+                limits.setdefault(limit.window, limit.count)
             continue
         match = _TERM.match(term)
         unit = _UNITS.get(match.group(2)) if match else None
         if match is None or unit is None:
             raise InvalidArgumentError(
-                f"invalid quota {spec!r}: expected 'public', 'unlimited' or terms like "
-                "'4/min,500/day,15500/month' (units: min, hour, day, month)"
+                f"invalid quota {spec!r}: expected 'unlimited', {_presets_named(presets)} or "
+                "terms like '4/min,500/day,15500/month' (units: min, hour, day, month)"
             )
         count = int(match.group(1))
         if count < 1:
@@ -141,6 +149,12 @@ def parse_budget(
     order = list(Window)
     ordered = tuple(Limit(w, limits[w]) for w in sorted(limits, key=order.index))
     return Budget(text, ordered, minute_seconds, margin_seconds)
+
+
+def _presets_named(presets: Mapping[str, str]) -> str:
+    if not presets:
+        return "a preset (the served capabilities' plugins define none)"
+    return "a preset (" + ", ".join(f"'{n}' = {t}" for n, t in sorted(presets.items())) + ")"
 
 
 @dataclass

@@ -16,8 +16,9 @@ failing closed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from iocgate.engine.quota.budget import parse_budget
 from iocgate.engine.quota.scheduler import (
@@ -83,9 +84,11 @@ def open_quota(
     *,
     max_wait: float = 30.0,
     minute_seconds: float = 60.0,
+    presets: Mapping[str, str] = MappingProxyType({}),
 ) -> BudgetQuota | UnlimitedQuota:
-    """The quota for a ``--quota`` spec; raises `InvalidArgumentError` for a bad spec."""
-    budget = parse_budget(spec, minute_seconds=minute_seconds)
+    """The quota for a ``--quota`` spec (``presets``: the plugins' named budgets); raises
+    `InvalidArgumentError` for a bad spec."""
+    budget = parse_budget(spec, presets=presets, minute_seconds=minute_seconds)
     if budget.is_unlimited:
         return UnlimitedQuota()
     return BudgetQuota(budget, open_budget_store(backend, state_dir), max_wait=max_wait)

@@ -19,13 +19,14 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
 from iocgate.capability import ResourceSpec, location_path
-from iocgate.engine import Caller, Engine, Result
+from iocgate.engine import Caller, Engine, PluginResource, Result
 
 __all__ = ["MAX_RESOURCE_BYTES", "ResourceTable", "resource_contents"]
 
 #: The most one read returns (the engine's default binary bound in the reference, 10 MiB).
 MAX_RESOURCE_BYTES = 10 * 1024 * 1024
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/yaml", "+json",
                "+xml")  # fmt: skip
 Contents = types.TextResourceContents | types.BlobResourceContents
@@ -64,18 +65,27 @@ def resource_contents(uri: str, mime_type: str, body: bytes, binary: bool = Fals
 
 
 class ResourceTable:
-    """The resources of every capability served, listed and read."""
+    """The resources of every capability served, then the plugins' templates, listed and read."""
 
-    def __init__(self, engine: Engine, specs: Sequence[tuple[ResourceSpec, Path | None]]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        specs: Sequence[tuple[ResourceSpec, Path | None]],
+        plugin: Sequence[PluginResource] = (),
+    ) -> None:
         self.engine = engine
         self.specs = specs
         self.patterns = [
             _template_pattern(spec.uri, spec.template_names) if spec.template_names else None
             for spec, _ in specs
         ]
+        self.plugin = [
+            (found, _template_pattern(found.uri_template, _PLACEHOLDER.findall(found.uri_template)))
+            for found in plugin
+        ]
 
     def __bool__(self) -> bool:
-        return bool(self.specs)
+        return bool(self.specs or self.plugin)
 
     def _root(self, spec: ResourceSpec, base: Path | None) -> Path:
         assert spec.location is not None
@@ -126,6 +136,16 @@ class ResourceTable:
                 for spec, _ in self.specs
                 if spec.template_names
             ]
+            + [
+                types.ResourceTemplate(
+                    name=found.name,
+                    title=found.title,
+                    uri_template=found.uri_template,
+                    description=found.description,
+                    mime_type=found.mime_type,
+                )
+                for found, _ in self.plugin
+            ]
         )
 
     async def read(self, uri: str, caller: Caller) -> types.ReadResourceResult:
@@ -140,6 +160,12 @@ class ResourceTable:
                     k: unquote(v) for k, v in (match.groupdict() if match else {}).items()
                 }
                 return await self._read_call(spec, uri, arguments, caller)
+        for found, pattern in self.plugin:
+            match = pattern.match(uri)
+            if match:
+                values = {k: unquote(v) for k, v in match.groupdict().items()}
+                answer = await found.handler(values, caller)
+                return await _read_answer(uri, found.mime_type, answer, found.binary)
         raise _not_found(uri)
 
     async def _read_file(
@@ -167,12 +193,22 @@ class ResourceTable:
         result = await self.engine.invoke(
             call.operation, call.upstream_arguments(arguments), call=call, caller=caller
         )
-        body = await _body(result)
-        if result.status >= 400:
-            message = result.error_message or f"the upstream answered HTTP {result.status}"
-            raise MCPError(code=types.INTERNAL_ERROR, message=f"reading {uri}: {message}")
-        mime = spec.mime_type or result.content_type or "application/json"
-        return types.ReadResourceResult(contents=[resource_contents(uri, mime, body, spec.binary)])
+        return await _read_answer(uri, spec.mime_type, result, spec.binary)
+
+
+async def _read_answer(
+    uri: str, mime_type: str | None, answer: Result | bytes, binary: bool
+) -> types.ReadResourceResult:
+    """A read's contents from an engine answer (an upstream error is a read error) or bytes."""
+    if isinstance(answer, bytes):
+        mime = mime_type or "application/octet-stream"
+        return types.ReadResourceResult(contents=[resource_contents(uri, mime, answer, binary)])
+    body = await _body(answer)
+    if answer.status >= 400:
+        message = answer.error_message or f"the upstream answered HTTP {answer.status}"
+        raise MCPError(code=types.INTERNAL_ERROR, message=f"reading {uri}: {message}")
+    mime = mime_type or answer.content_type or "application/json"
+    return types.ReadResourceResult(contents=[resource_contents(uri, mime, body, binary)])
 
 
 async def _body(result: Result) -> bytes:

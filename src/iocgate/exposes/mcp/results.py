@@ -81,6 +81,7 @@ class CallInfo:
     source: str = GENERIC_SOURCE  # whose strings the answer holds, for the notice
     condense: Callable[[Any], Any] | None = None  # the plugin's reordering for the context
     summarize: Callable[[str, bytes], dict[str, Any]] | None = None  # the plugin's digest
+    advise: Callable[[str], str | None] | None = None  # the plugin's hint for an error code
     extra_meta: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -114,25 +115,20 @@ def _retry_after(value: str | None) -> int | None:
 
 
 def _hint(code: str, status: int | None, retry_after: int | None, info: CallInfo) -> str:
+    if code in ("QuotaExceededError", "TooManyRequestsError") and retry_after is not None:
+        return f"Retry in {retry_after} seconds (not sooner: every call counts against the quota)."
+    advised = info.advise(code) if info.advise is not None else None
+    if advised:  # the upstream's plugin knows its own errors best
+        return advised
     if code in ("QuotaExceededError", "TooManyRequestsError"):
-        if retry_after is not None:
-            return (
-                f"Retry in {retry_after} seconds (not sooner: every call counts against the quota)."
-            )
-        return "Wait a minute before retrying; daily quotas reset at 00:00 UTC."
+        return "Wait a minute before retrying; a daily quota resets once a day."
     if code in ("WrongCredentialsError", "AuthenticationRequiredError", "UserNotActiveError"):
         where = " or ".join(info.credential_names) or "the API key variable"
         return f"Check the API key: set {where} to a valid, active key and restart iocgate."
     if code == "ForbiddenError":
-        return (
-            "The API key may not use this operation: some (e.g. sandbox pcap, evtx and memdump "
-            "downloads) need a privileged key."
-        )
+        return "The API key may not use this operation: the upstream reserves it for other keys."
     if code == "NotFoundError":
-        return (
-            "Check the identifier you passed (e.g. the file hash or the sandbox report id); the "
-            "upstream may also have no data for it yet (no sandbox report, or no such artefact)."
-        )
+        return "Check the identifier you passed; the upstream may also have no data for it yet."
     if code in ("InvalidArgumentError", "BadRequestError"):
         return "Check the arguments against this tool's input schema."
     if code == "NotAvailableYet":

@@ -33,6 +33,7 @@ from iocgate.exposes.rest.links import LinkRewriter
 from iocgate.exposes.rest.openapi import build_openapi
 from iocgate.exposes.rest.options import RestOptions
 from iocgate.exposes.rest.origin import PublicOrigin
+from iocgate.exposes.rest.plugin_routes import plugin_routes
 from iocgate.exposes.rest.routes import CapabilityRoutes, RouteTable
 
 __all__ = ["create_rest_app"]
@@ -63,6 +64,7 @@ def create_rest_app(engine: Engine, options: RestOptions | None = None) -> Starl
         # /metrics (its own issue) is added here, beside the probes.
         CapabilityRoutes(table, endpoint),
         *options.extra_routes,
+        *plugin_routes(engine, options.plugin_routes),
     ]
     app = Starlette(
         routes=routes,

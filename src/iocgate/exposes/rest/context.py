@@ -12,17 +12,29 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from iocgate.engine import Caller, new_request_id
 from iocgate.exposes.access import AccessRecord
-from iocgate.exposes.rest.params import request_id
+from iocgate.exposes.rest.params import cache_mode, request_id
 from iocgate.exposes.scope import client_of, header_value
 
-__all__ = ["RequestContextMiddleware", "access_of", "state_of"]
+__all__ = ["RequestContextMiddleware", "access_of", "rest_caller", "state_of"]
 
 
 def state_of(scope: Scope) -> dict[str, object]:
     """The request's ``state`` dict (what Starlette's ``request.state`` reads)."""
     state: dict[str, object] = scope.setdefault("state", {})
     return state
+
+
+def rest_caller(scope: Scope) -> Caller:
+    """Who calls, as the engine needs it: client id, the request's id, its cache directives."""
+    rid = state_of(scope).get("request_id")
+    return Caller(
+        adapter="rest",
+        client_id=client_of(scope),
+        request_id=rid if isinstance(rid, str) else new_request_id(),
+        cache_mode=cache_mode(header_value(scope, b"cache-control")),
+    )
 
 
 def access_of(scope: Scope) -> AccessRecord | None:

@@ -10,20 +10,19 @@ from __future__ import annotations
 from starlette.types import Receive, Scope, Send
 
 from iocgate.capability import RestRoute
-from iocgate.engine import CacheStatus, Caller, Engine, new_request_id
+from iocgate.engine import CacheStatus, Engine
 from iocgate.errors import IocgateError, MethodNotAllowedError
 from iocgate.exposes.rest.body import body_arguments, header_arguments
-from iocgate.exposes.rest.context import access_of, state_of
+from iocgate.exposes.rest.context import access_of, rest_caller
 from iocgate.exposes.rest.contract import as_declared, read_ahead
 from iocgate.exposes.rest.disconnect import ClientGone, unless_client_leaves
 from iocgate.exposes.rest.errors import iocgate_error_response
 from iocgate.exposes.rest.fastpath import FASTPATH_KEY
 from iocgate.exposes.rest.links import LinkRewriter
 from iocgate.exposes.rest.origin import PublicOrigin
-from iocgate.exposes.rest.params import cache_mode, inbound_arguments
+from iocgate.exposes.rest.params import inbound_arguments
 from iocgate.exposes.rest.responses import result_response, send_head
 from iocgate.exposes.rest.routes import RouteMatch
-from iocgate.exposes.scope import client_of, header_value
 
 __all__ = ["RestEndpoint"]
 
@@ -51,17 +50,10 @@ class RestEndpoint:
             )
             await iocgate_error_response(error)(scope, receive, send)
             return
-        state = state_of(scope)
-        rid = state.get("request_id")
         record = access_of(scope)
         if record is not None:
             record.operation = route.operation.name
-        caller = Caller(
-            adapter="rest",
-            client_id=client_of(scope),
-            request_id=rid if isinstance(rid, str) else new_request_id(),
-            cache_mode=cache_mode(header_value(scope, b"cache-control")),
-        )
+        caller = rest_caller(scope)
         try:
             inbound = inbound_arguments(route, found.path_values, scope.get("query_string", b""))
             inbound |= header_arguments(route, scope)

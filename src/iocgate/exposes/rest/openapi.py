@@ -27,6 +27,7 @@ from iocgate.capability.responses import DeclaredResponse
 from iocgate.engine import Engine, LoadedCapability, is_binary, is_converted
 from iocgate.exposes.rest.options import RestOptions
 from iocgate.exposes.rest.paths import PathTemplate
+from iocgate.exposes.rest.plugin_routes import plugin_openapi_paths
 
 __all__ = ["build_openapi", "for_swagger_ui"]
 
@@ -227,6 +228,7 @@ def build_openapi(
             route, loaded, operation_id
         )
     _merge(paths, options.extra_openapi_paths)
+    _merge(paths, plugin_openapi_paths(options.plugin_routes))
     labels = [loaded.capability.label for loaded in engine.capabilities]
     return {
         "openapi": OPENAPI_VERSION,

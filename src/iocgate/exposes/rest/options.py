@@ -9,6 +9,8 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from iocgate.engine import PluginRoute
+
 __all__ = ["RestOptions"]
 
 
@@ -16,9 +18,11 @@ __all__ = ["RestOptions"]
 class RestOptions:
     """How to build the REST app.
 
-    ``demo`` adds ``X-Iocgate-Demo: true`` to every response. ``extra_routes`` (the
-    investigation's ``/x/...``, the console at ``/``) are served after the capability's own routes
-    and before the 404 fallback; ``extra_openapi_paths`` describe them in ``/openapi.json``.
+    ``demo`` adds ``X-Iocgate-Demo: true`` to every response. ``extra_routes`` (``/metrics``)
+    and then ``plugin_routes`` (the investigation's ``/x/...``, the console at ``/``; rendered
+    like the capability's routes, `plugin_routes.py`) are served after the capability's own
+    routes and before the 404 fallback; ``extra_openapi_paths`` and the plugin routes' own
+    descriptions are listed in ``/openapi.json``.
     ``ready`` adds details to ``/readyz``; a ``"ready": False`` among them makes it answer 503.
     JSON answers of at least ``gzip_minimum_size`` bytes are gzipped for clients that accept it.
     Links in answers start with ``public_url`` (default: the address a connection arrived on);
@@ -29,6 +33,7 @@ class RestOptions:
     demo: bool = False
     extra_routes: tuple[BaseRoute, ...] = ()
     extra_openapi_paths: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    plugin_routes: tuple[PluginRoute, ...] = ()
     ready: Callable[[], dict[str, Any]] | None = None
     gzip_minimum_size: int = 1024
     public_url: str | None = None

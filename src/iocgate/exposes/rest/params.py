@@ -11,33 +11,41 @@ answer (a refresh); ``no-store`` wins when both are sent.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from urllib.parse import parse_qsl
 
 from iocgate.capability import RestRoute
 from iocgate.engine import CacheMode, request_id_from
 from iocgate.errors import InvalidArgumentError
 
-__all__ = ["cache_mode", "inbound_arguments", "request_id"]
+__all__ = ["cache_mode", "inbound_arguments", "query_arguments", "request_id"]
 
 
 def inbound_arguments(
     route: RestRoute, path_values: dict[str, str], query_string: bytes
 ) -> dict[str, object]:
     """The route's inbound arguments by name: path values, then declared query parameters."""
+    allowed = {p.name for p in route.parameters if p.location == "query"}
+    return query_arguments(query_string, allowed, f"{route.method} {route.path}", path_values)
+
+
+def query_arguments(
+    query_string: bytes, allowed: Collection[str], where: str, given: Mapping[str, str]
+) -> dict[str, object]:
+    """``given`` plus the query parameters, refusing unknown or repeated ones (``where``: the
+    route, as the error names it)."""
+    arguments: dict[str, object] = dict(given)
     if not query_string:
-        return dict(path_values)
+        return arguments
     try:
         pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         raise InvalidArgumentError("the query string is not valid UTF-8 once decoded") from None
-    allowed = {p.name for p in route.parameters if p.location == "query"}
-    arguments: dict[str, object] = dict(path_values)
     for name, value in pairs:
         if name not in allowed:
             names = ", ".join(sorted(allowed)) or "none"
             raise InvalidArgumentError(
-                f"unknown query parameter {name[:80]!r} for {route.method} {route.path} "
-                f"(allowed: {names})"
+                f"unknown query parameter {name[:80]!r} for {where} (allowed: {names})"
             )
         if name in arguments:
             raise InvalidArgumentError(f"query parameter {name!r} is given more than once")

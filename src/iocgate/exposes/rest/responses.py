@@ -20,10 +20,17 @@ import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from iocgate.engine import ByteStream, CacheStatus, Result
+from iocgate.engine import ByteStream, CacheStatus, QuotaStatus, Result
 from iocgate.errors import PayloadTooLargeError
 
-__all__ = ["StreamedResponse", "artefact_filename", "json_body", "result_response", "send_head"]
+__all__ = [
+    "StreamedResponse",
+    "artefact_filename",
+    "json_body",
+    "quota_headers",
+    "result_response",
+    "send_head",
+]
 
 log = logging.getLogger("iocgate.rest")
 
@@ -86,15 +93,20 @@ def _common_headers(result: Result) -> dict[str, str]:
         value = result.headers.get(name)
         if value is not None:
             headers[name] = value
-    quota = result.quota
-    if quota is not None:
-        headers["X-Quota-Policy"] = quota.policy
-        if quota.remaining_minute is not None:
-            headers["X-Quota-Remaining-Minute"] = str(quota.remaining_minute)
-        if quota.remaining_day is not None:
-            headers["X-Quota-Remaining-Day"] = str(quota.remaining_day)
-        if quota.remaining_month is not None:
-            headers["X-Quota-Remaining-Month"] = str(quota.remaining_month)
+    if result.quota is not None:
+        headers |= quota_headers(result.quota)
+    return headers
+
+
+def quota_headers(quota: QuotaStatus) -> dict[str, str]:
+    """The budget left, as every answer states it (``X-Quota-*``; unlimited windows omitted)."""
+    headers = {"X-Quota-Policy": quota.policy}
+    if quota.remaining_minute is not None:
+        headers["X-Quota-Remaining-Minute"] = str(quota.remaining_minute)
+    if quota.remaining_day is not None:
+        headers["X-Quota-Remaining-Day"] = str(quota.remaining_day)
+    if quota.remaining_month is not None:
+        headers["X-Quota-Remaining-Month"] = str(quota.remaining_month)
     return headers
 
 

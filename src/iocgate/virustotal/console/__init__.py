@@ -6,6 +6,6 @@ spec's ``/v1/...``) through the browser's ``fetch``, with the caller's own beare
 """
 
 from iocgate.virustotal.console.page import CONTENT_SECURITY_POLICY
-from iocgate.virustotal.console.routes import PUBLIC_PATHS, PUBLIC_PREFIXES, console_routes
+from iocgate.virustotal.console.routes import console_routes
 
-__all__ = ["CONTENT_SECURITY_POLICY", "PUBLIC_PATHS", "PUBLIC_PREFIXES", "console_routes"]
+__all__ = ["CONTENT_SECURITY_POLICY", "console_routes"]

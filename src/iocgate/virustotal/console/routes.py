@@ -7,37 +7,27 @@ for the token itself and sends it on the ``fetch`` calls that do reach data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
-
+from iocgate.engine import Caller, PluginResponse, PluginRoute
 from iocgate.errors import NotFoundError
 from iocgate.virustotal.console.assets import Asset, AssetBundle, load_assets
 from iocgate.virustotal.console.page import demo_samples_from, page_headers, render_page
 
-__all__ = ["PUBLIC_PATHS", "PUBLIC_PREFIXES", "console_routes"]
+__all__ = ["console_routes"]
 
 _IMMUTABLE = "public, max-age=31536000, immutable"
 
-PUBLIC_PATHS: tuple[str, ...] = ("/", "/console", "/console/", "/console/api/samples")
-"""Console paths that inbound authentication must let through: they carry no report data, and
-a browser cannot attach a bearer token to a page load or to the page's own scripts."""
 
-PUBLIC_PREFIXES: tuple[str, ...] = ("/console/static/",)
-"""Path prefixes to let through likewise (the versioned static assets)."""
-
-
-def _accepts_gzip(request: Request) -> bool:
-    for part in request.headers.get("accept-encoding", "").lower().split(","):
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for part in accept_encoding.lower().split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip() in ("gzip", "*"):
             return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
     return False
 
 
-def _asset_response(request: Request, asset: Asset, *, current: bool) -> Response:
+def _asset_response(arguments: Mapping[str, str], asset: Asset, *, current: bool) -> PluginResponse:
     headers = {
         "ETag": asset.etag,
         # A stale version in the path (a page from before an upgrade) still gets today's file,
@@ -46,16 +36,12 @@ def _asset_response(request: Request, asset: Asset, *, current: bool) -> Respons
         "X-Content-Type-Options": "nosniff",
         "Vary": "Accept-Encoding",
     }
-    if request.headers.get("if-none-match") == asset.etag:
-        return Response(status_code=304, headers=headers)
-    if _accepts_gzip(request):
+    if arguments.get("if-none-match") == asset.etag:
+        return PluginResponse(media_type=None, status=304, headers=headers)
+    if _accepts_gzip(arguments.get("accept-encoding", "")):
         headers["Content-Encoding"] = "gzip"
-        return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
-    return Response(asset.body, media_type=asset.media_type, headers=headers)
-
-
-def _not_found(message: str) -> Response:
-    return JSONResponse(NotFoundError(message).to_body(), 404)
+        return PluginResponse(asset.gzipped, media_type=asset.media_type, headers=headers)
+    return PluginResponse(asset.body, media_type=asset.media_type, headers=headers)
 
 
 def console_routes(
@@ -63,11 +49,13 @@ def console_routes(
     auth_required: bool,
     *,
     bundle: AssetBundle | None = None,
-) -> list[BaseRoute]:
-    """The console's routes, to mount on the REST app (``RestOptions.extra_routes``).
+) -> list[PluginRoute]:
+    """The console's routes, which the VirusTotal plugin adds to the REST port.
 
     ``demo_samples`` are ``(kind, sha256)`` pairs the page offers to try; None outside demo mode.
-    With ``auth_required`` the page asks for a bearer token before it fetches anything.
+    With ``auth_required`` the page asks for a bearer token before it fetches anything. Every
+    route is public (`PluginRoute.public`): none carries report data, and a browser cannot
+    attach a bearer token to a page load or to the page's own scripts.
     """
     assets = bundle or load_assets()
     samples = demo_samples_from(demo_samples)
@@ -77,32 +65,41 @@ def console_routes(
         "samples": [sample.as_json() for sample in samples or ()],
     }
 
-    async def console_page(request: Request) -> Response:
-        return Response(page, media_type="text/html; charset=utf-8", headers=page_headers())
+    async def console_page(arguments: Mapping[str, str], caller: Caller) -> PluginResponse:
+        return PluginResponse(page, media_type="text/html; charset=utf-8", headers=page_headers())
 
-    async def console_redirect(request: Request) -> Response:
-        return RedirectResponse("/", status_code=308)
+    async def console_redirect(arguments: Mapping[str, str], caller: Caller) -> PluginResponse:
+        return PluginResponse(media_type=None, status=308, headers={"Location": "/"})
 
-    async def static_asset(request: Request) -> Response:
-        asset = assets.assets.get(request.path_params["name"])
+    async def static_asset(arguments: Mapping[str, str], caller: Caller) -> PluginResponse:
+        asset = assets.assets.get(arguments["name"])
         if asset is None:
-            return _not_found("no such console asset")
-        return _asset_response(
-            request, asset, current=request.path_params["version"] == assets.version
-        )
+            raise NotFoundError("no such console asset")
+        return _asset_response(arguments, asset, current=arguments["version"] == assets.version)
 
-    async def samples_endpoint(request: Request) -> Response:
-        return JSONResponse(samples_body, headers={"Cache-Control": "no-cache"})
+    async def samples_endpoint(arguments: Mapping[str, str], caller: Caller) -> PluginResponse:
+        return PluginResponse(samples_body, headers={"Cache-Control": "no-cache"})
 
     return [
-        Route("/", console_page, methods=["GET"], name="console"),
-        Route("/console", console_redirect, methods=["GET"], name="console-redirect"),
-        Route("/console/", console_redirect, methods=["GET"], name="console-redirect-slash"),
-        Route(
+        # The page's script reads its own query (``?q=<hash>``): any query is accepted here.
+        PluginRoute("/", console_page, name="console", query=None, public=True),
+        PluginRoute("/console", console_redirect, name="console-redirect", query=None, public=True),
+        PluginRoute(
+            "/console/", console_redirect, name="console-redirect-slash", query=None, public=True
+        ),
+        PluginRoute(
             "/console/static/{version}/{name}",
             static_asset,
-            methods=["GET"],
             name="console-static",
+            query=None,
+            headers=("if-none-match", "accept-encoding"),
+            public=True,
         ),
-        Route("/console/api/samples", samples_endpoint, methods=["GET"], name="console-samples"),
+        PluginRoute(
+            "/console/api/samples",
+            samples_endpoint,
+            name="console-samples",
+            query=None,
+            public=True,
+        ),
     ]
