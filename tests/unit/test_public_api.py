@@ -14,7 +14,8 @@ import pytest
 PUBLIC = {
     "iocgate.engine": [
         "ByteStream", "CacheMode", "CachePolicy", "CacheStatus", "CachedVersion", "Caller",
-        "Engine", "LoadedCapability", "Observer", "Plugin", "Plugins", "QuotaStatus", "Result",
+        "Engine", "LoadedCapability", "Observer", "Plugin", "PluginContext", "PluginResource",
+        "PluginResponse", "PluginRoute", "PluginTool", "Plugins", "QuotaStatus", "Result",
         "RetryPolicy", "UpstreamClient", "UpstreamSettings", "WritePolicy", "is_binary",
         "is_converted", "new_request_id", "parse_retry_after", "request_id_from",
     ],
