@@ -107,3 +107,28 @@ def test_a_forked_worker_writes_its_lines_and_none_of_its_parents_twice(
     assert sorted(lines) == sorted(
         [f"parent {n}" for n in range(100)] + ["worker line", "parent after"]
     )
+
+
+def test_text_lines_carry_the_time_the_stdlib_formatter_gives(
+    logger: logging.Logger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The text format computes its date once a second: lines across a second boundary, and
+    # within one, must read exactly as logging's own `asctime` would.
+    from iocgate.cli.output import setup_logging
+
+    gateway = logging.getLogger("iocgate")
+    saved = gateway.handlers[:], gateway.level, gateway.propagate
+    setup_logging("info", "text")
+    handler = gateway.handlers[0]
+    stdlib = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    expected = []
+    try:
+        for created in (1_700_000_000.123, 1_700_000_000.999, 1_700_000_001.0005, 1_700_000_001.5):
+            record = gateway.makeRecord("iocgate.x", logging.INFO, "", 0, "m %d", (1,), None)
+            record.created, record.msecs = created, (created - int(created)) * 1000
+            expected.append(stdlib.format(record))
+            handler.handle(record)
+        handler.close()
+    finally:  # the process's other tests see the iocgate logger as it was
+        gateway.handlers[:], gateway.level, gateway.propagate = saved
+    assert capsys.readouterr().err.splitlines() == expected
