@@ -22,6 +22,7 @@ import httpx
 from aiohttp import DigestAuthMiddleware
 
 from iocgate.errors import UpstreamAuthenticationError, UpstreamUnavailableError
+from iocgate.redaction import redact
 
 __all__ = [
     "Authenticator",
@@ -210,7 +211,7 @@ def _oauth_error(answer: Mapping[str, object], client: ClientCredentials) -> str
     description = answer.get("error_description")
     if isinstance(description, str):
         text += f": {description[:200]}"
-    return text.replace(client.client_secret, "[REDACTED]") if client.client_secret else text
+    return redact(text, [client.client_secret]) if client.client_secret else text
 
 
 def _seconds(value: object) -> float | None:

@@ -55,7 +55,7 @@ from iocgate.engine.stores.cache import Cache, CachedResponse, CachePolicy, Null
 from iocgate.engine.stores.guard import store_reports
 from iocgate.engine.upstream import UpstreamClient
 from iocgate.engine.writes import WritePolicy
-from iocgate.errors import IocgateError, NotFoundError
+from iocgate.errors import IocgateError, NotFoundError, error_body
 
 __all__ = ["CacheMode", "CachePolicy", "CachedVersion", "Caller", "Engine", "LoadedCapability"]
 
@@ -542,11 +542,8 @@ async def _step_failure(failed: StepFailed, name: str, request_id: str) -> Resul
         content_type="application/json",
         operation=name,
         request_id=request_id,
-        value={
-            "error": {
-                "code": result.error_code or "UpstreamError",
-                "message": f"{message}: {detail}" if detail else message,
-            }
-        },
+        value=error_body(
+            result.error_code or "UpstreamError", f"{message}: {detail}" if detail else message
+        ),
         upstream_status=result.status,
     )

@@ -66,6 +66,7 @@ async def test_errors_and_instructions_of_another_upstream_say_nothing_of_virust
     assert len(hints) == 2 and "identifier" in hints[0]
     warned = " ".join(getattr(block, "text", "") for block in hostile.content)
     assert "read like instructions" in warned
+    assert "come from the upstream service of the Items capability." in warned
     for text in (*hints, instructions, warned.replace("say yes", "")):
         assert not [word for word in VT_WORDS if word in text.lower()], text
 

@@ -35,6 +35,7 @@ from iocgate.exposes.mcp.options import McpOptions
 from iocgate.exposes.mcp.prompts import PromptTable
 from iocgate.exposes.mcp.resources import ResourceTable
 from iocgate.exposes.mcp.results import (
+    GENERIC_SOURCE,
     CallInfo,
     render_data,
     render_exception,
@@ -94,7 +95,8 @@ def _credential_names(loaded: LoadedCapability) -> tuple[str, ...]:
 
 def _generic_source(loaded: LoadedCapability) -> str:
     """The upstream named by the capability's own label, for capabilities with no plugin."""
-    return f"the upstream service of the {loaded.capability.label} capability"
+    label = loaded.capability.label.strip()
+    return f"the upstream service of the {label} capability" if label else GENERIC_SOURCE
 
 
 def _with_capability(info: CallInfo, loaded: LoadedCapability, operation: Operation) -> CallInfo:
