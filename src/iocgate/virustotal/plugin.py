@@ -89,8 +89,10 @@ class VirusTotalPlugin(Plugin):
 
     def instructions(self) -> str | None:
         return (
-            "VirusTotal sandbox artefacts (pcap, evtx, memdump, html) come back as size, "
-            "sha256, a digest and a link, never inline."
+            "For a file hash, start with investigate-file: one brief with the verdict, "
+            "techniques, indicators and next steps. Sandbox ids (`<sha256>_<Sandbox Name>`) "
+            "come from get-all-behavior-reports-file; the VirusTotal sandbox artefacts (pcap, "
+            "evtx, memdump, html) take one and answer a digest whose bytes resources/read returns."
         )
 
     def rest_routes(self, context: PluginContext) -> Sequence[PluginRoute]:

@@ -81,3 +81,4 @@ async def test_virustotal_capabilities_get_the_plugins_advice_and_instructions(
     ):
         instructions = client.instructions or ""
     assert "VirusTotal sandbox artefacts (pcap, evtx, memdump, html)" in instructions
+    assert "start with investigate-file" in instructions
