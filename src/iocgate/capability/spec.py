@@ -193,6 +193,16 @@ class Capability:
     origin: Origin | None = None
 
     @property
+    def mcp_adapters(self) -> tuple[McpAdapter, ...]:
+        """Every MCP adapter: the first one, then the further HTTP ones."""
+        return (self.mcp, *self.more_mcp) if self.mcp is not None else self.more_mcp
+
+    @property
+    def mcp_tools(self) -> tuple[ToolSpec, ...]:
+        """The tools of every MCP adapter, in declaration order."""
+        return tuple(tool for adapter in self.mcp_adapters for tool in adapter.tools)
+
+    @property
     def label(self) -> str:
         return self.document.info.display
 

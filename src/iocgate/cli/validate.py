@@ -75,11 +75,7 @@ def validate(capabilities: tuple[Path, ...], strict: bool, as_json: bool) -> Non
             summary = {
                 "operations": len(capability.operations),
                 "rest_routes": len(capability.rest.routes) if capability.rest else 0,
-                "mcp_tools": sum(
-                    len(adapter.tools)
-                    for adapter in (capability.mcp, *capability.more_mcp)
-                    if adapter is not None
-                ),
+                "mcp_tools": len(capability.mcp_tools),
             }
             if strict:
                 warnings = lint_capability(

@@ -169,8 +169,8 @@ class Engine:
                 max_binary_bytes(operation.max_binary_size)  # a malformed size, likewise
                 check_output_format(operation.output_format, operation.qualified_name)
                 self._owner[name] = loaded
-            rest, mcp = loaded.capability.rest, loaded.capability.mcp
-            for call in (*(rest.routes if rest else ()), *(mcp.tools if mcp else ())):
+            rest = loaded.capability.rest
+            for call in (*(rest.routes if rest else ()), *loaded.capability.mcp_tools):
                 _binary_limit(call.operation, call)  # an adapter's, likewise
         self.secrets = [s for loaded in self.capabilities for s in loaded.binds.secrets]
         # Answers lose only credentials; logs and errors lose every bound value (above).
@@ -208,10 +208,9 @@ class Engine:
         """An operation by qualified or bare name, or an MCP tool by its name."""
         for loaded in self.capabilities:
             capability = loaded.capability
-            if capability.mcp:
-                for tool in capability.mcp.tools:
-                    if tool.name == name:
-                        return tool.operation, tool
+            for tool in capability.mcp_tools:
+                if tool.name == name:
+                    return tool.operation, tool
             operation = capability.operation(name)
             if operation is not None:
                 return operation, None
@@ -226,12 +225,7 @@ class Engine:
                 for loaded in self.capabilities
                 for op in loaded.capability.operations.values()
             }
-            | {
-                t.name
-                for loaded in self.capabilities
-                if loaded.capability.mcp
-                for t in loaded.capability.mcp.tools
-            }
+            | {t.name for loaded in self.capabilities for t in loaded.capability.mcp_tools}
         )
 
     def build_request(

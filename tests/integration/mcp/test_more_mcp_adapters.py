@@ -76,3 +76,37 @@ def test_validate_counts_the_tools_of_every_mcp_adapter(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "0 REST routes, 3 MCP tools" in run.stdout
+
+
+def test_call_finds_a_tool_of_a_further_mcp_adapter(tmp_path: Path) -> None:
+    path = tmp_path / "depot.yaml"
+    text = FIXTURE.read_text().replace("OPERATORS_PORT", "18701")
+    text = text.replace("DASHBOARD_PORT", "18702")
+    # The dashboard's tool under a name of its own: only the second adapter declares it.
+    path.write_text(
+        text.replace(
+            "list-crates: {description: Every crate, for", "board: {description: Every crate, for"
+        )
+    )
+    with run_server(create_echo_app()) as upstream:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "iocgate",
+                "call",
+                "board",
+                "--json",
+                "-c",
+                str(path),
+                "--upstream",
+                upstream,
+            ],
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert run.returncode == 0, run.stderr
+    assert '"path":"/crates"' in run.stdout
