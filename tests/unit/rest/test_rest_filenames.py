@@ -19,6 +19,8 @@ SANDBOX = "d" * 64 + "_VirusTotal Jujubox"
         ("text/html; charset=utf-8", "html", f"{'d' * 64}_VirusTotal_Jujubox.html"),
         ("application/zip", None, f"{'d' * 64}_VirusTotal_Jujubox.zip"),
         ("application/x-unknown", None, f"{'d' * 64}_VirusTotal_Jujubox.bin"),
+        ("image/jpeg", "thumbnail", f"{'d' * 64}_VirusTotal_Jujubox.thumbnail.jpg"),
+        ("image/png", None, f"{'d' * 64}_VirusTotal_Jujubox.png"),
     ],
 )
 def test_the_download_name_is_the_id_with_an_extension_from_type_and_route(

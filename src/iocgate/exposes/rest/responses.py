@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import mimetypes
 import re
 from collections.abc import AsyncGenerator, Callable
 from typing import Any, cast
@@ -68,6 +69,21 @@ def json_body(data: Any) -> bytes:
         return json.dumps(data, separators=(",", ":")).encode()
 
 
+# Python's own table only (not the host's /etc/mime.types): the same name on every machine.
+_KNOWN_TYPES = mimetypes.MimeTypes(filenames=())
+
+
+def _extension_for(media_type: str) -> str | None:
+    """Our table first (artefact types), then Python's (images, audio, PDF...); a generic
+    byte stream says nothing about the bytes, so the route's last segment names them."""
+    if media_type in _EXTENSIONS:
+        return _EXTENSIONS[media_type]
+    if media_type == "application/octet-stream":
+        return None
+    guessed = _KNOWN_TYPES.guess_extension(media_type)
+    return guessed.lstrip(".") if guessed else None
+
+
 def artefact_filename(values: list[str], content_type: str, last_literal: str | None) -> str:
     """A safe download name: the path values joined, then an extension.
 
@@ -77,7 +93,7 @@ def artefact_filename(values: list[str], content_type: str, last_literal: str | 
     """
     stem = _UNSAFE.sub("_", "_".join(values)).strip("._") or "download"
     stem = stem[:_NAME_MAX]
-    kind = _EXTENSIONS.get(content_type.split(";", 1)[0].strip().lower())
+    kind = _extension_for(content_type.split(";", 1)[0].strip().lower())
     literal = _UNSAFE.sub("_", last_literal).strip("._") if last_literal else ""
     if literal and kind and literal != kind:
         return f"{stem}.{literal}.{kind}"
