@@ -44,6 +44,7 @@ from iocgate.engine.request import (
     check_authentication,
     coerce_arguments,
     credential_values,
+    logged_secrets,
     new_request_id,
     redact,
     redact_bytes,
@@ -172,8 +173,17 @@ class Engine:
             rest = loaded.capability.rest
             for call in (*(rest.routes if rest else ()), *loaded.capability.mcp_tools):
                 _binary_limit(call.operation, call)  # an adapter's, likewise
-        self.secrets = [s for loaded in self.capabilities for s in loaded.binds.secrets]
-        # Answers lose only credentials; logs and errors lose every bound value (above).
+        self.secrets = sorted(
+            {
+                value
+                for loaded in self.capabilities
+                for value in logged_secrets(
+                    list(loaded.capability.operations.values()), loaded.binds
+                )
+            }
+        )
+        # Answers lose only credentials; logs and errors lose every credential and every bound
+        # value long enough to be one (above).
         self._secret_fragments = secret_fragments(
             [
                 value

@@ -99,14 +99,9 @@ MIN_REDACTED_IN_ANSWERS = 6
 _CREDENTIAL_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|PWD|CREDENTIAL", re.IGNORECASE)
 
 
-def credential_values(operations: list[Operation], binds: BindValues) -> list[str]:
-    """The bound values that are credentials, to be redacted from upstream answers.
-
-    Those an ``authentication`` block sends as the secret (API key, bearer token, password,
-    client secret) and variables named like one. Other bound values (a username, an API version
-    sent in a header) are data an answer may rightly contain: redacting them would corrupt it.
-    So would a credential of under `MIN_REDACTED_IN_ANSWERS` characters.
-    """
+def _credentials(operations: list[Operation], binds: BindValues) -> set[str]:
+    """Those an ``authentication`` block sends as the secret (API key, bearer token, password,
+    client secret) and variables named like one, whatever their length."""
     found = {
         value
         for name, value in binds.items()
@@ -119,9 +114,25 @@ def credential_values(operations: list[Operation], binds: BindValues) -> list[st
         for template in (auth.value, auth.token, auth.password, auth.clientSecret):
             if template:
                 found.add(render_text(template, binds))
-    # A credential this short ("p") cannot be cut out of an answer without corrupting it
-    # (every "p" would go); logs and errors still lose it (`redact`).
-    return sorted(v for v in found if len(v) >= MIN_REDACTED_IN_ANSWERS)
+    return found
+
+
+def credential_values(operations: list[Operation], binds: BindValues) -> list[str]:
+    """The bound values that are credentials, to be redacted from upstream answers.
+
+    Other bound values (a username, an API version sent in a header) are data an answer may
+    rightly contain: redacting them would corrupt it. So would a credential of under
+    `MIN_REDACTED_IN_ANSWERS` characters (every "p" of an answer would go).
+    """
+    return sorted(v for v in _credentials(operations, binds) if len(v) >= MIN_REDACTED_IN_ANSWERS)
+
+
+def logged_secrets(operations: list[Operation], binds: BindValues) -> list[str]:
+    """What logs, errors and the CLI's stderr lose: every credential, however short, and every
+    other bound value long enough to be one (an unnamed variable may hold a key). A short value
+    that is no credential ("1.0", "eu") stays: cutting it out would garble every message."""
+    long_values = (v for v in binds.secrets if len(v) >= MIN_REDACTED_IN_ANSWERS)
+    return sorted({*_credentials(operations, binds), *long_values})
 
 
 _TRUE = {"true", "1", "yes", "on"}

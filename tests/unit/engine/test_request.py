@@ -13,6 +13,7 @@ from iocgate.engine.request import (
     build_upstream_request,
     coerce_arguments,
     credential_values,
+    logged_secrets,
 )
 from iocgate.errors import BindError, InvalidArgumentError
 
@@ -140,6 +141,17 @@ def test_a_credential_too_short_to_cut_out_of_an_answer_is_left_to_the_logs() ->
     cap = capability()
     binds = resolve_binds(cap.binds, capability_file="t.yaml", environ={"API_KEY": "p"})
     assert credential_values(list(cap.operations.values()), binds) == []
+    assert logged_secrets(list(cap.operations.values()), binds) == ["p"]
+
+
+def test_logs_lose_long_bound_values_but_keep_short_ones_that_are_no_credential() -> None:
+    cap = capability()
+    binds = resolve_binds(cap.binds, capability_file="t.yaml", environ={"API_KEY": KEY})
+    binds.update({"VERSION": "1.0", "REGION": "eu", "ACCOUNT": "acct-778812"})
+    logged = logged_secrets(list(cap.operations.values()), binds)
+    # "1.0" would garble every message holding a version or a status; a long value may be a key.
+    assert KEY in logged and "acct-778812" in logged
+    assert "1.0" not in logged and "eu" not in logged
 
 
 def test_a_resource_path_without_its_leading_slash_stays_under_the_base_path() -> None:
