@@ -8,8 +8,8 @@ allowance) come from the plugins (`Plugin.quota_presets`).
 `reserve` is the whole scheduling decision. It appends the caller's slot after every earlier
 reservation (so callers are served first come, first served, across processes too) at the
 earliest time every window allows, or refuses when that is further away than the caller may
-wait. Stores (`quota.py`, `sqlite_store.py`, `redis_store.py`) run it atomically on the shared
-`BudgetState`, so every process on one key sees the same reservations.
+wait. Stores (`scheduler.py`, `stores/sqlite.py`, `stores/redis.py`) run it atomically on the
+shared `BudgetState`, so every process on one key sees the same reservations.
 """
 
 from __future__ import annotations
