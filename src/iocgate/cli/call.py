@@ -231,8 +231,8 @@ def call(
 
     NAME is an operation name (e.g. fileAllBehavioursSummary) or an MCP tool name (e.g.
     get-summary-all-behavior-reports). Values are typed by the parameter's declared type;
-    write KEY:=JSON for a raw JSON value. An upstream error prints its VirusTotal code on
-    stderr and exits 1.
+    write KEY:=JSON for a raw JSON value. An upstream error prints its error code (e.g.
+    VirusTotal's NotFoundError) on stderr and exits 1.
 
     \b
     Examples:
