@@ -1,4 +1,4 @@
-"""A served MCP session loads none of the MCP SDK's client side (issue #23: RSS)."""
+"""A served MCP session loads none of what serving never uses (issue #23: RSS)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _call(url: str, method: str, params: dict[str, object]) -> dict[str, object]
     return reply
 
 
-def test_an_mcp_tool_call_served_in_demo_mode_maps_no_cryptography(tmp_path: Path) -> None:
+def test_an_mcp_tool_call_served_in_demo_mode_maps_no_unused_native_library(tmp_path: Path) -> None:
     # cryptography (~9 MB RSS, 7 of them its Rust library) comes only with the SDK's
     # high-level MCPServer, which `mcp/server/__init__` imports and serving never uses.
     env = clean_env(tmp_path)
@@ -42,4 +42,6 @@ def test_an_mcp_tool_call_served_in_demo_mode_maps_no_cryptography(tmp_path: Pat
     assert not result.get("isError")
     assert RICH.sha256 in str(result["structuredContent"])
     assert "/cryptography/" not in maps
+    assert "/websockets/" not in maps  # no WebSocket protocol: no adapter serves one
+    assert "/watchfiles/" not in maps  # uvicorn's --reload file watcher
     assert "/uvloop/" in maps  # the maps were read from the serving process itself

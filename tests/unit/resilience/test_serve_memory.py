@@ -24,11 +24,12 @@ print(len(errors), *sorted(
 # and jsonschema's other format checkers (tool arguments are not format-checked); stix2 (~12 MB
 # with its pattern grammar) until the first STIX export; httpx's command-line client (rich,
 # pygments: ~3 MB); the MCP SDK's client and high-level MCPServer (cryptography, httpx2:
-# ~12.5 MB), which `mcp/__init__` and `mcp/server/__init__` import.
+# ~12.5 MB), which `mcp/__init__` and `mcp/server/__init__` import; watchfiles (uvicorn's
+# --reload, ~1 MB).
 KEPT_OUT = {
     "redis", "rfc3987_syntax", "lark", "webcolors", "isoduration", "uri_template", "stix2",
     "httpx._main", "rich", "pygments", "mcp.client", "mcp.server.mcpserver", "cryptography",
-    "httpx2",
+    "httpx2", "watchfiles",
 }  # fmt: skip
 
 
