@@ -45,6 +45,8 @@ class _DeferredPackage(ModuleType):
 
     def __getattr__(self, name: str) -> Any:
         with self._init_lock:
+            if name in self.__dict__:  # set by an __init__ that ran in another thread meanwhile
+                return self.__dict__[name]
             if self.__dict__.get("_deferred_init_ran", True):
                 # Ran already (the name does not exist), or is running in this thread: a
                 # `from . import x` inside __init__ then imports the submodule instead.
