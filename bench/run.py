@@ -51,6 +51,10 @@ CLIENT_CORE = "1"
 TARGET_BODY_BYTES = 100_000
 MCP_TOOL = "get-summary-all-behavior-reports"
 FASTMCP_TOOL = "get_summary_all_behavior_reports"  # FastMCP slugifies operation ids
+# The orchestration path: a flow of three upstream calls (bench/capabilities/flow.yml).
+FLOW_CAPABILITY = BENCH / "capabilities" / "flow.yml"
+FLOW_PATH = "/v1/profiles/{sha256}"
+FLOW_TOOL = "file-profile"
 
 #: The bench venv's packages, pinned for repeatable figures (uvloop/httptools follow the project).
 BENCH_REQUIREMENTS = ["fastmcp==4.1.6", "matplotlib==3.11.2", "py-spy==0.4.3", "sniffio==1.3.1"]
@@ -416,6 +420,7 @@ class Target:
     metrics_base: str | None = None  # an iocgate REST base: loop lag and GC from its /metrics
     client_core: str | None = CLIENT_CORE  # None: wrk may run on every core
     client_threads: int = 1
+    variant: str = ""  # tells apart points of one server in one scenario (e.g. flow)
 
 
 @dataclass
@@ -427,7 +432,8 @@ class Point:
 
     @property
     def name(self) -> str:
-        return f"{self.scenario}/{self.target.key}/c{self.conns}"
+        variant = f"/{self.target.variant}" if self.target.variant else ""
+        return f"{self.scenario}/{self.target.key}{variant}/c{self.conns}"
 
 
 def measure(point: Point, seconds: int) -> dict[str, Any]:
@@ -612,11 +618,13 @@ class Bench:
         upstream: str | None = None,
         workers: int = 1,
         core: str | None = SERVER_CORE,
+        capabilities: tuple[Path, ...] = (),
     ) -> tuple[Proc, str, str]:
         rest, mcp = free_port(), free_port()
         argv = [
             str(IOCGATE),
             "serve",
+            *map(str, capabilities),
             "--upstream",
             f"{upstream or self.sim_up}/api/v3",
             "--rest-port",
@@ -729,6 +737,9 @@ class Bench:
                     f"iocgate-w{count}", None, workers=count, core=None
                 )
                 setattr(self, f"gw_w{count}", (proc, rest, mcp))
+        if not self.args.only or "flow" in self.args.only:
+            say("starting iocgate over bench/capabilities/flow.yml (sqlite cache, core 0)")
+            self.gw_flow = self.start_gateway("iocgate-flow", None, capabilities=(FLOW_CAPABILITY,))
         self.check_targets()
 
     def wait_mcp(self, url: str, tool: str, proc: Proc, timeout: float = 60) -> None:
@@ -812,6 +823,26 @@ class Bench:
             "_reply_bytes"
         ]
         self.results["sample"]["mcp_reply_bytes"] = mcp_sizes
+        if hasattr(self, "gw_flow"):
+            self.check_flow()
+
+    def check_flow(self) -> None:
+        """The flow answers, from its three cached steps once warm, and calls all three with
+        `no-store`: the figures of the `flow` points are of the path they are named after."""
+        _, rest, mcp = self.gw_flow
+        url = rest + FLOW_PATH.format(sha256=self.sha256)
+        sim_log = f"{self.sim_up}/_sim/requests"
+        prefix = urllib.parse.quote(f"/api/v3/files/{self.sha256}")
+        answers = []
+        for headers in ({}, {}, {"Cache-Control": "no-store"}):
+            http(sim_log, method="DELETE")
+            status, _, body = http(url, headers=headers)
+            _, _, raw = http(f"{sim_log}?path_prefix={prefix}")
+            answers.append((status, json.loads(raw)["count"]))
+        if answers[1:] != [(200, 0), (200, 3)]:
+            raise RuntimeError(f"{url}: (status, upstream calls) cached then no-store: {answers}")
+        self.results["sample"]["flow_body_bytes"] = len(body)
+        mcp_call(mcp, FLOW_TOOL, self.sha256)
 
     # ---- load points
 
@@ -948,6 +979,30 @@ class Bench:
                 proc,
                 **common,  # type: ignore[arg-type]
             )  # fmt: skip
+        if hasattr(self, "gw_flow"):
+            proc, rest, mcp = self.gw_flow
+            flow_url = rest + FLOW_PATH.format(sha256=self.sha256)
+            targets["flow-cached"] = Target(
+                "iocgate-flow", "iocgate flow of 3 calls, steps cached", flow_url, get, proc,
+                metrics_base=rest, variant="rest-cached",
+            )  # fmt: skip
+            targets["flow-uncached"] = Target(
+                "iocgate-flow", "iocgate flow of 3 calls, no-store (3 upstream calls)", flow_url,
+                no_store, proc, (self.sim_up, f"/api/v3/files/{self.sha256}"), metrics_base=rest,
+                variant="rest-no-store",
+            )  # fmt: skip
+            targets["flow-mcp"] = Target(
+                "iocgate-flow",
+                "iocgate MCP flow tool, steps cached",
+                mcp,
+                lua_script(
+                    "mcp-flow", method="POST", body=mcp_body(FLOW_TOOL, self.sha256),
+                    headers=MCP_HEADERS,
+                ),
+                proc,
+                metrics_base=rest,
+                variant="mcp-cached",
+            )  # fmt: skip
         self.targets = targets
         points: list[Point] = []
         for conns in (1, 16, 64):
@@ -963,6 +1018,12 @@ class Bench:
             for count in (1, 2):
                 if f"w{count}-{key}" in targets:
                     points.append(Point("workers", targets[f"w{count}-{key}"], conns))
+        for key, conns in (
+            ("flow-cached", 1), ("flow-uncached", 1), ("flow-cached", 16), ("flow-uncached", 16),
+            ("flow-mcp", 16),
+        ):  # fmt: skip
+            if key in targets:
+                points.append(Point("flow", targets[key], conns))
         only = self.args.only
         return [p for p in points if not only or p.scenario in only]
 
@@ -1428,11 +1489,17 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     peaks = [
         p["peak_rss_mb"]
         for p in points
-        if p.get("runs") and p["target"].startswith("iocgate") and p["scenario"] != "workers"
+        if p.get("runs")
+        and p["target"].startswith("iocgate")
+        and p["scenario"] not in ("workers", "flow")  # other processes, reported apart
     ]
     if peaks:
         add("memory", "iocgate peak RSS under the load points (MB)", max(peaks), "<= 90 MB",
             max(peaks) <= 90)  # fmt: skip
+    for p in points:  # the orchestration path: no target yet, its figures side by side
+        if p.get("runs") and p["scenario"] == "flow":
+            add("flow", f"{p['label']}, c={p['conns']}: req/s", p["rps"], "(reported)", None,
+                f"p50 {p['p50_ms']:.2f} ms, p99 {p['p99_ms']:.2f} ms")  # fmt: skip
     for key in ("rest", "mcp"):
         conns = 64 if key == "rest" else 16
         one = next((p for p in points if p["name"] == f"workers/iocgate-w1/c{conns}"
@@ -1787,7 +1854,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         nargs="*",
-        choices=["rest-hit", "rest-miss", "mcp", "workers", "memdump", "cold"],
+        choices=["rest-hit", "rest-miss", "mcp", "workers", "flow", "memdump", "cold"],
         help="run only these parts",
     )
     parser.add_argument(

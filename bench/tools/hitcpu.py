@@ -56,7 +56,8 @@ async def drive(app):
 async def main():
     os.environ["VIRUSTOTAL_API_KEY"] = KEY
     from iocgate.cli.output import setup_logging
-    from iocgate.cli.serve import _rest_app, settle_heap
+    from iocgate.cli.serving.apps import rest_app as _rest_app
+    from iocgate.cli.serving.heap import settle_heap
     from iocgate.exposes.metrics import Metrics
     from iocgate.gateway import open_gateway
     from iocgate.settings import load_settings
@@ -75,7 +76,7 @@ async def main():
     )
     metrics = Metrics()
     async with open_gateway(settings, observer=metrics) as gw:
-        metrics.watch_front(gw.engine.cache)
+        metrics.watch_front(gw.engine.memory_front())
         if BARE:
             from starlette.applications import Starlette
             from starlette.responses import Response

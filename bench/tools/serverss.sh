@@ -4,6 +4,7 @@
 #   .venv/bin/iocgate sim --port 18923 &
 #   bench/tools/serverss.sh              # this checkout
 #   bench/tools/serverss.sh /tmp/a/src   # a copy of src/ (git archive HEAD src | tar -x -C /tmp/a)
+#   DEMO=1 bench/tools/serverss.sh       # demo mode: no key, the built-in simulator, memory cache
 SRC=$1
 SIM=${SIM:-http://127.0.0.1:18923}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -11,8 +12,9 @@ SHA=c764d280d177f7f512c000f469e59003f2302b9f469c71067ce61a7339ea11ae
 KEY=78d02b1d13d04972bbfdfed4ede1cfac4fa58e1b4975ce23a9cc68395a784afc
 P=$((20000 + RANDOM % 20000)); M=$((P + 1))
 STATE=$(mktemp -d)
-env -u PYTHONPATH XDG_CACHE_HOME="$STATE" VIRUSTOTAL_API_KEY=$KEY ${SRC:+PYTHONPATH=$SRC} \
-  "$REPO/.venv/bin/iocgate" serve --upstream "$SIM/api/v3" --rest-port $P --mcp-port $M \
+if [ -n "$DEMO" ]; then UP=(); KEYENV=(); else UP=(--upstream "$SIM/api/v3"); KEYENV=(VIRUSTOTAL_API_KEY=$KEY); fi
+env -u PYTHONPATH -u VIRUSTOTAL_API_KEY XDG_CACHE_HOME="$STATE" "${KEYENV[@]}" ${SRC:+PYTHONPATH=$SRC} \
+  "$REPO/.venv/bin/iocgate" serve "${UP[@]}" --rest-port $P --mcp-port $M \
   --quota unlimited >/dev/null 2>&1 &
 PID=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$M/healthz >/dev/null && break; sleep 0.1; done

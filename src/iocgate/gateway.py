@@ -159,6 +159,9 @@ def bind_app(
         timeout_graceful_shutdown=int(drain_seconds),
         lifespan=lifespan,
         server_header=False,
+        # No adapter serves WebSocket routes: without a protocol for them uvicorn never
+        # imports `websockets` (2.5 MB of RSS, bench/FINDINGS.md round 4).
+        ws="none",
         # Bounds against slow or greedy clients: header size, header-read time and open
         # connections per client are held in the parser (exposes/limits.py); idle keep-alive
         # connections close after 5 s, and past 1,000 concurrent connections new ones get 503.

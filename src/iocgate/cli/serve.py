@@ -95,6 +95,9 @@ def serve(capabilities: tuple[Path, ...], workers: str, **flags: Any) -> None:
       IOCGATE_TOKENS=s3cret iocgate serve --host 0.0.0.0
       iocgate serve --workers auto                    # one process per core
     """
+    from iocgate.cli.serving.heap import lean_imports
+
+    lean_imports()  # first: before anything imports httpx or the MCP SDK
     from iocgate.cli.serving.exposure import check_exposure
     from iocgate.cli.serving.loop import run, serve_workers
     from iocgate.cli.workers import parse_workers

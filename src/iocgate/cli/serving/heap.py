@@ -5,10 +5,28 @@ from __future__ import annotations
 import gc
 import importlib
 
-__all__ = ["GC_THRESHOLD", "import_mcp_stack", "settle_heap"]
+from iocgate.imports import defer_package_init, import_without
+
+__all__ = ["GC_THRESHOLD", "import_mcp_stack", "lean_imports", "settle_heap"]
 
 #: Container allocations (net of deallocations) between generation-0 collections.
 GC_THRESHOLD = 20_000
+
+
+def lean_imports() -> None:
+    """Before serving imports anything: keep out what its libraries load but never use.
+
+    ``httpx`` imports its command-line client when it can (rich and pygments, ~3 MB); without
+    it, it takes the fallback it has for an install without the ``cli`` extra; uvicorn, likewise,
+    imports watchfiles for a ``--reload`` serve never does (~1 MB). The MCP SDK's
+    ``mcp/__init__`` imports its client, and ``mcp/server/__init__`` its high-level MCPServer
+    (cryptography, an HTTP client, ~12.5 MB together); serving uses neither, only the
+    low-level server and transports, imported from their own modules. Both package
+    ``__init__`` still run the first time anyone asks the package for a name.
+    """
+    import_without("httpx", ("httpx._main",))
+    import_without("uvicorn", ("watchfiles",))  # its --reload supervisor: a file watcher
+    defer_package_init("mcp", "mcp.server")
 
 
 def import_mcp_stack() -> None:

@@ -13,8 +13,9 @@ from dataclasses import replace
 from typing import Any, cast
 
 import mcp_types as types
-from mcp.server import Server, ServerRequestContext
 from mcp.server.caching import CACHEABLE_METHODS, CacheHint
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
 from iocgate.capability import McpAdapter, Operation

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp.server import Server
+from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
 __all__ = ["run_stdio"]

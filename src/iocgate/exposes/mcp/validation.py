@@ -7,10 +7,11 @@ Each validator is compiled once, on its tool's first call rather than at start-u
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
+
+from iocgate.imports import import_without
 
 __all__ = ["ArgumentValidator", "load_jsonschema"]
 
@@ -28,18 +29,7 @@ def load_jsonschema() -> ModuleType:
     A module that is already imported (a test process, a host application) is left as it is;
     the plugins stay importable by anyone else afterwards.
     """
-    if "jsonschema" in sys.modules:
-        return sys.modules["jsonschema"]
-    blocked = [name for name in _FORMAT_PLUGINS if name not in sys.modules]
-    for name in blocked:
-        sys.modules[name] = None  # type: ignore[assignment]  # import fails: the plugin is skipped
-    try:
-        import jsonschema  # type: ignore[import-untyped]
-    finally:
-        for name in blocked:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]
-    return jsonschema  # type: ignore[no-any-return]
+    return import_without("jsonschema", _FORMAT_PLUGINS)
 
 
 class ArgumentValidator:
