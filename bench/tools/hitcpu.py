@@ -106,6 +106,8 @@ async def main():
         c0 = time.process_time()
         for _ in range(N):
             await drive(app)
+        for handler in logging.getLogger("iocgate").handlers:
+            handler.close()  # the writer thread's lines count too: wait until all are written
         cpu = time.process_time() - c0
         if prof:
             prof.disable()

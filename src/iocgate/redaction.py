@@ -3,6 +3,8 @@ CLI's output (kept apart from `engine` so that the CLI redacts without importing
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 __all__ = ["REDACTED", "SECRET_END", "redact", "redact_bytes", "secret_fragments"]
 
 REDACTED = "[REDACTED]"
@@ -24,9 +26,15 @@ def secret_fragments(secrets: list[str]) -> tuple[str, ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
+@lru_cache(maxsize=8)
+def _fragments(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """`secret_fragments`, once per set of secrets: every log line is redacted."""
+    return secret_fragments(list(secrets))
+
+
 def redact(text: str, secrets: list[str]) -> str:
     """Replace every secret in ``text`` (say, an exception message) with a marker."""
-    for fragment in secret_fragments(secrets):
+    for fragment in _fragments(tuple(secrets)):
         text = text.replace(fragment, REDACTED)
     return text
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from iocgate.engine import Result
 
@@ -44,15 +45,71 @@ class AccessRecord:
         if not access_log.isEnabledFor(logging.INFO):
             return
         duration = (time.perf_counter() - self.started) * 1000
-        access_log.info(
-            "%s %s %s %.1fms cache=%s upstream=%s op=%s client=%s id=%s",
-            self.method, self.path, self.status, duration, self.cache, self.upstream_status or "-",
-            self.operation or "-", self.client or "-", self.request_id,
-            extra={
-                "request_id": self.request_id, "adapter": self.adapter,
-                "method": self.method, "path": self.path,
-                "operation": self.operation, "status": self.status,
-                "duration_ms": round(duration, 1), "cache": self.cache,
-                "upstream_status": self.upstream_status, "client": self.client,
-            },
+        args = (
+            self.method, self.path, self.status, duration, self.cache,
+            self.upstream_status or "-", self.operation or "-", self.client or "-",
+            self.request_id,
         )  # fmt: skip
+        extra = {
+            "request_id": self.request_id, "adapter": self.adapter,
+            "method": self.method, "path": self.path,
+            "operation": self.operation, "status": self.status,
+            "duration_ms": round(duration, 1), "cache": self.cache,
+            "upstream_status": self.upstream_status, "client": self.client,
+        }  # fmt: skip
+        fixed = _fixed_fields()
+        if fixed is None:  # a record factory or caller lookup in place: the stdlib's own way
+            access_log.info(_LINE, *args, extra=extra)
+        else:  # what `info` would hand the handlers, without `makeRecord`'s work per line
+            access_log.handle(_AccessLine(fixed, args, extra))
+
+
+_LINE = "%s %s %s %.1fms cache=%s upstream=%s op=%s client=%s id=%s"
+
+
+class _AccessLine(logging.LogRecord):
+    """An access line's `LogRecord`: the same attributes, in the same order, as
+    ``access_log.info(_LINE, *args, extra=extra)`` makes, copied from `_fixed_fields`."""
+
+    def __init__(  # the base __init__ derives per call what is fixed here (about 2 us)
+        self, fixed: dict[str, Any], args: tuple[object, ...], extra: dict[str, Any]
+    ) -> None:
+        fields = self.__dict__
+        fields.update(fixed)
+        now = time.time()
+        fields["args"] = args
+        fields["created"] = now
+        fields["msecs"] = int((now - int(now)) * 1000) + 0.0
+        fields["relativeCreated"] = (now - _logging_started) * 1000
+        fields.update(extra)
+
+
+_fixed: dict[str, Any] = {}
+_logging_started = 0.0
+
+
+def _fixed_fields() -> dict[str, Any] | None:
+    """The attributes every access line's record shares, or None when a record holds more than
+    that (a custom record factory, caller lookup, thread, process or task names: `setup_logging`
+    turns those off, a host application may not)."""
+    if (
+        logging._srcfile
+        or logging.logThreads
+        or logging.logProcesses
+        or logging.logMultiprocessing
+        or getattr(logging, "logAsyncioTasks", False)
+        or logging.getLogRecordFactory() is not logging.LogRecord
+    ):
+        return None
+    if not _fixed:
+        global _logging_started
+        model = logging.LogRecord(
+            access_log.name, logging.INFO, _UNKNOWN_FILE, 0, _LINE, (), None, _UNKNOWN_FUNCTION
+        )
+        _logging_started = model.created - model.relativeCreated / 1000
+        _fixed.update(vars(model))
+    return _fixed
+
+
+# What `Logger._log` passes for the caller when it looks none up (`logging._srcfile` is None).
+_UNKNOWN_FILE, _UNKNOWN_FUNCTION = "(unknown file)", "(unknown function)"
