@@ -2,7 +2,7 @@
 
 `serve` logs a line per request; formatting it and writing it to stderr (a system call per line)
 took about half of the app's CPU for a cached REST hit, on the event loop (bench/FINDINGS.md).
-Here the stdlib's `QueueHandler` puts the record on a queue and a `QueueListener` thread formats
+Here the stdlib's `QueueHandler` puts the record on a queue and a writer thread formats
 it and writes the lines queued meanwhile with one write. Nothing is lost on a clean exit: `close`
 (called by `logging.shutdown`, at exit or by a worker before it ends) drains the queue. A
 process killed outright loses what was queued and not yet written: the lines of the last few
@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 import os
 import queue
-from logging.handlers import QueueHandler, QueueListener
-from typing import TextIO
+import threading
+from logging.handlers import QueueHandler
+from typing import Any, TextIO
 
 __all__ = ["MAX_BATCH", "QueuedStreamHandler"]
 
@@ -24,30 +25,47 @@ __all__ = ["MAX_BATCH", "QueuedStreamHandler"]
 MAX_BATCH = 64
 
 
-class _BatchWriter(logging.StreamHandler[TextIO]):
-    """Formats each record in the writer thread and writes the batch when the queue is empty."""
+class _Writer:
+    """The writer thread: formats what is queued with the handler's formatter and writes each
+    run of lines (at most `MAX_BATCH`) with one write, until `stop`."""
 
-    def __init__(self, stream: TextIO, source: queue.SimpleQueue[logging.LogRecord]) -> None:
-        super().__init__(stream)
-        self._source = source
-        self._lines: list[str] = []
+    _STOP = object()
 
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self._lines.append(self.format(record))
-        except Exception:  # noqa: BLE001 - the stdlib's way: report on stderr, go on
-            self.handleError(record)
-        if len(self._lines) >= MAX_BATCH or self._source.empty():
-            self.flush()
+    def __init__(self, handler: QueuedStreamHandler) -> None:
+        self._handler = handler
+        self._source: queue.SimpleQueue[Any] = handler.queue
+        self._thread = threading.Thread(target=self._run, name="iocgate-log-writer", daemon=True)
+        self._thread.start()
 
-    def flush(self) -> None:
-        assert self.lock is not None  # created by Handler.__init__
-        with self.lock:
-            if self._lines:
-                text = self.terminator.join(self._lines) + self.terminator
-                self._lines.clear()
-                self.stream.write(text)
-            super().flush()
+    def stop(self) -> None:
+        """Write everything queued, then end the thread."""
+        self._source.put(self._STOP)
+        self._thread.join()
+
+    def _run(self) -> None:
+        handler, source = self._handler, self._source
+        while True:
+            record = source.get()
+            lines: list[str] = []
+            while record is not self._STOP:
+                try:
+                    lines.append(handler.format(record))
+                except Exception:  # noqa: BLE001 - the stdlib's way: report on stderr, go on
+                    handler.handleError(record)
+                if len(lines) >= MAX_BATCH:
+                    break
+                try:
+                    record = source.get_nowait()
+                except queue.Empty:
+                    break
+            if lines:
+                try:
+                    handler.stream.write("\n".join(lines) + "\n")
+                    handler.stream.flush()
+                except Exception:  # noqa: BLE001 - as `StreamHandler.emit` does
+                    handler.handleError(record)
+            if record is self._STOP:
+                return
 
 
 class QueuedStreamHandler(QueueHandler):
@@ -60,21 +78,15 @@ class QueuedStreamHandler(QueueHandler):
     """
 
     def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
+        self.stream = stream
         self.queue: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
         super().__init__(self.queue)
-        self._listener: QueueListener | None = None
+        self._listener: _Writer | None = None
         os.register_at_fork(before=self._stop, after_in_child=self._fresh_queue)
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         # The record crosses no process: the writer formats it (message, exception) itself.
         return record
-
-    def setFormatter(self, fmt: logging.Formatter | None) -> None:
-        super().setFormatter(fmt)
-        if self._listener is not None:
-            for handler in self._listener.handlers:
-                handler.setFormatter(fmt)
 
     def handle(self, record: logging.LogRecord) -> bool:
         # `Handler.handle` without its lock around `emit`: putting on the queue is thread-safe,
@@ -96,18 +108,13 @@ class QueuedStreamHandler(QueueHandler):
         super().close()
 
     def _start(self) -> None:
-        writer = _BatchWriter(self._stream, self.queue)
-        writer.setFormatter(self.formatter)
-        self._listener = QueueListener(self.queue, writer)
-        self._listener.start()
+        self._listener = _Writer(self)
 
     def _stop(self) -> None:
         """Write everything queued, then end the thread."""
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.stop()
-            for handler in listener.handlers:
-                handler.flush()
 
     def _fresh_queue(self) -> None:
         # The parent's queue and lock states are not this process's to inherit.

@@ -85,6 +85,7 @@ class _AccessLine(logging.LogRecord):
 
 
 _fixed: dict[str, Any] = {}
+_logging_flags = vars(logging)
 _logging_started = 0.0
 
 
@@ -97,7 +98,7 @@ def _fixed_fields() -> dict[str, Any] | None:
         or logging.logThreads
         or logging.logProcesses
         or logging.logMultiprocessing
-        or getattr(logging, "logAsyncioTasks", False)
+        or _logging_flags.get("logAsyncioTasks")  # Python 3.12+ (getattr would raise inside)
         or logging.getLogRecordFactory() is not logging.LogRecord
     ):
         return None
