@@ -14,7 +14,8 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import anyio
@@ -53,6 +54,9 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 _STALL_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 #: The loop-lag probe's period: a timer this often costs nothing measurable.
 LAG_INTERVAL = 0.025
+#: Invocations counted in plain numbers before they are added to the prometheus children
+#: (`_Deferred`); /metrics adds them first, whatever their number.
+FLUSH_EVERY = 4096
 
 
 class Metrics:
@@ -62,7 +66,9 @@ class Metrics:
     meet in ``shared_dir`` (a directory no other program uses, empty when the first starts).
     """
 
-    def __init__(self, *, shared_dir: str | None = None, worker: int | None = None) -> None:
+    def __init__(
+        self, *, shared_dir: str | None = None, worker: int | None = None, defer: bool = True
+    ) -> None:
         self.shared_dir = shared_dir
         if shared_dir is not None:
             # Samples go to files in shared_dir (named by pid) instead of this process's memory.
@@ -150,6 +156,8 @@ class Metrics:
             ["worker"],
             registry=r if worker is not None else None,
         )
+        # Workers share samples through files that another worker's scrape reads: no deferral.
+        self._deferred = _Deferred() if defer and shared_dir is None else None
 
     def _child(self, metric: Any, *values: str) -> Any:
         """``metric.labels(*values)``, looked up once: prometheus-client validates and locks on
@@ -162,7 +170,11 @@ class Metrics:
 
     # Observer protocol -------------------------------------------------------------------
     def invocation_started(self, adapter: str, operation: str) -> None:
-        self._child(self.in_flight, adapter).inc()
+        if self._deferred is not None:
+            started = self._deferred.started
+            started[adapter] = started.get(adapter, 0) + 1
+        else:
+            self._child(self.in_flight, adapter).inc()
 
     def invocation_finished(
         self, adapter: str, operation: str, status: int, cache: str, seconds: float
@@ -171,12 +183,22 @@ class Metrics:
         children = self._finished.get(key)
         if children is None:  # one lookup per request instead of five (a cached hit's CPU)
             children = self._finished[key] = self._finished_children(*key)
+        deferred = self._deferred
+        if deferred is not None:
+            deferred.finished(children, seconds)
+            if deferred.pending >= FLUSH_EVERY:
+                self._flush()
+            return
         in_flight, requests, latency, counted = children
         in_flight.dec()
         requests.inc()
         latency.observe(seconds)
         for counter in counted:
             counter.inc()
+
+    def _flush(self) -> None:
+        if self._deferred is not None:
+            self._deferred.flush(lambda adapter: self._child(self.in_flight, adapter))
 
     def _finished_children(
         self, adapter: str, operation: str, status: int, cache: str
@@ -248,6 +270,7 @@ class Metrics:
     def exposition(self) -> bytes:
         """The text format: this process's registry, or every worker's samples summed."""
         self.gc_tracked.set(len(gc.get_objects()))  # O(objects): at scrape time only
+        self._flush()
         if self.shared_dir is None:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
@@ -295,3 +318,54 @@ class _FrontCollector(Collector):
         lookups.add_metric([*values, "hit"], self.front.hits)
         lookups.add_metric([*values, "miss"], self.front.misses)
         return [size, bound, lookups]
+
+
+class _Deferred:
+    """A single process's invocation metrics in plain numbers, added to the prometheus children
+    at scrape time: their locks and bucket search were ~3 us of a cached REST hit's CPU
+    (bench/FINDINGS.md round 5). /metrics shows the same samples: a histogram's sum is kept
+    here, added in the order of the observations, exactly as `Histogram.observe` would. Only
+    the event loop's thread calls the observer and scrapes, so plain numbers need no lock."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, int] = {}
+        self.pending = 0
+        self._finished: dict[int, tuple[tuple[Any, Any, Any, tuple[Any, ...]], list[int]]] = {}
+        self._sums: dict[int, list[float]] = {}  # latency child -> [sum of every observation]
+        self._buckets: dict[int, list[int]] = {}  # latency child -> observations per bucket
+
+    def finished(self, children: tuple[Any, Any, Any, tuple[Any, ...]], seconds: float) -> None:
+        entry = self._finished.get(id(children))
+        if entry is None:
+            entry = self._finished[id(children)] = (children, [0])
+        entry[1][0] += 1
+        latency = children[2]
+        key = id(latency)
+        total = self._sums.get(key)
+        if total is None:
+            total = self._sums[key] = [latency._sum.get()]
+            self._buckets[key] = [0] * len(latency._upper_bounds)
+        total[0] += seconds
+        self._buckets[key][bisect_left(latency._upper_bounds, seconds)] += 1
+        self.pending += 1
+
+    def flush(self, in_flight: Callable[[str], Any]) -> None:
+        started, self.started = self.started, {}
+        finished, self._finished = self._finished, {}
+        self.pending = 0
+        for adapter, count in started.items():
+            in_flight(adapter).inc(count)
+        for children, (count,) in finished.values():
+            gauge, requests, latency, counted = children
+            gauge.dec(count)
+            requests.inc(count)
+            for counter in counted:
+                counter.inc(count)
+            key = id(latency)
+            if key in self._sums:
+                latency._sum.set(self._sums[key][0])
+                buckets = self._buckets[key]
+                for index, observed in enumerate(buckets):
+                    if observed:
+                        latency._buckets[index].inc(observed)
+                        buckets[index] = 0
