@@ -1,7 +1,8 @@
 """`create_rest_app`: the capability's REST routes, the probes and the docs as one Starlette app.
 
-The layers, outermost first: request context (request id, demo header, access log), JSON-only
-gzip, the error boundary (500s without leaking), Starlette's exception handlers (`errors.py`),
+The layers, outermost first: request context (request id, demo header, access log), the fast
+path for repeated cache hits, Starlette's last-resort 500, JSON-only gzip, the error boundary
+(500s without leaking), Starlette's exception handlers (`errors.py`),
 then the routes: probes, API description, the capability's routes, the routes other layers add
 and, last, a 404 in the error shape. Everything on the request path is pure ASGI: no
 `BaseHTTPMiddleware`, no per-request model validation.
@@ -9,10 +10,13 @@ and, last, a 404 in the error shape. Everything on the request path is pure ASGI
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
 
 from iocgate.capability import RestRoute
 from iocgate.engine import Engine, LoadedCapability
@@ -48,6 +52,22 @@ def _declared_routes(engine: Engine) -> list[tuple[LoadedCapability, RestRoute]]
     ]
 
 
+class _RestApp(Starlette):
+    """Starlette with the ``outer`` layers around its own (its 500 for an error nothing else
+    caught, its exception handlers): a cached hit answered by the fast path skips them
+    (bench/FINDINGS.md round 5), and that 500 too carries the request id and is logged."""
+
+    def __init__(self, *, outer: list[Middleware], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._outer = outer
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app = super().build_middleware_stack()
+        for cls, args, kwargs in reversed(self._outer):
+            app = cls(app, *args, **kwargs)
+        return app
+
+
 def create_rest_app(engine: Engine, options: RestOptions | None = None) -> Starlette:
     """The REST app serving every loaded capability's routes through ``engine``.
 
@@ -66,11 +86,13 @@ def create_rest_app(engine: Engine, options: RestOptions | None = None) -> Starl
         *options.extra_routes,
         *plugin_routes(engine, options.plugin_routes),
     ]
-    app = Starlette(
-        routes=routes,
-        middleware=[
+    app = _RestApp(
+        outer=[
             Middleware(RequestContextMiddleware, demo=options.demo),
             Middleware(HitFastPath, engine=engine, origin=origin),
+        ],
+        routes=routes,
+        middleware=[
             Middleware(JsonGzipMiddleware, minimum_size=options.gzip_minimum_size),
             Middleware(ErrorBoundary, redact=engine.redact),
         ],
