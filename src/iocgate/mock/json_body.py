@@ -13,10 +13,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["BodyRule", "parse_body_rule"]
+__all__ = ["MISSING", "BodyRule", "parse_body_rule", "resolve_pointer"]
 
 _OPERATORS = ("equals", "range", "regexp", "size", "presence")
-_MISSING = object()
+#: What `resolve_pointer` answers for a pointer that names no node (None is a JSON null).
+MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +34,13 @@ class BodyRule:
             document: object = json.loads(body)
         except json.JSONDecodeError:
             return self.cases.get("default")
-        value = _at(document, self.pointer)
+        value = resolve_pointer(document, self.pointer)
         chosen = self._choose(value)
         return chosen if chosen is not None else self.cases.get("default")
 
     def _choose(self, value: object) -> str | None:
         if self.operator == "presence":
-            return self.cases.get("missing" if value is _MISSING else "found")
+            return self.cases.get("missing" if value is MISSING else "found")
         if self.operator == "size":
             return _in_range(len(value), self.cases) if isinstance(value, list) else None
         text = _as_text(value)
@@ -82,7 +83,8 @@ def parse_body_rule(rules: str) -> BodyRule | str:
     return BodyRule(spec["exp"], spec["operator"], {str(k): str(v) for k, v in cases.items()})
 
 
-def _at(document: object, pointer: str) -> object:
+def resolve_pointer(document: object, pointer: str) -> object:
+    """The node at JSON Pointer ``pointer`` (RFC 6901) in ``document``, or `MISSING`."""
     node = document
     for token in pointer.split("/")[1:]:
         key = token.replace("~1", "/").replace("~0", "~")
@@ -91,13 +93,13 @@ def _at(document: object, pointer: str) -> object:
         elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
             node = node[int(key)]
         else:
-            return _MISSING
+            return MISSING
     return node
 
 
 def _as_text(value: object) -> str:
     """The value as Jackson's `asText()` gives it: scalars as text, the rest empty."""
-    if value is _MISSING or isinstance(value, dict | list):
+    if value is MISSING or isinstance(value, dict | list):
         return ""
     if value is None:
         return "null"

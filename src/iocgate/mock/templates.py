@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from iocgate.mock.json_body import MISSING, resolve_pointer
+
 __all__ = ["TemplateRequest", "render"]
 
 _EXPRESSION = re.compile(r"\{\{(.+?)\}\}", re.DOTALL)
@@ -101,14 +103,9 @@ def _json_pointer(body: str, pointer: str) -> tuple[str, bool]:
         node: object = json.loads(body)
     except json.JSONDecodeError:
         return "", False
-    for token in pointer.split("/")[1:]:
-        key = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return "", False
+    node = resolve_pointer(node, pointer)
+    if node is MISSING:
+        return "", False
     if isinstance(node, dict | list):
         return json.dumps(node, separators=(",", ":"), ensure_ascii=False), True
     if node is None:
