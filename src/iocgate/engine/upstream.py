@@ -15,8 +15,9 @@ transport can still be injected: the unit tests drive the simulator in-process t
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -190,7 +191,11 @@ class UpstreamClient:
         if form is not None:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
             body = urlencode(form).encode()
-        try:
+        timed_out = (
+            f"the authorization server did not answer in time at {url} "
+            f"(connect {self.settings.connect_timeout}s, read {self.settings.read_timeout}s)"
+        )
+        with _transport_errors(timed_out, f"cannot reach the authorization server at {url}"):
             response = await self._send_once(method, url, sent, body)
             answer = bytearray()
             try:
@@ -200,15 +205,6 @@ class UpstreamClient:
                         break
             finally:
                 await response.aclose()
-        except (TimeoutError, httpx.TimeoutException):
-            raise UpstreamTimeoutError(
-                f"the authorization server did not answer in time at {url} "
-                f"(connect {self.settings.connect_timeout}s, read {self.settings.read_timeout}s)"
-            ) from None
-        except (aiohttp.ClientError, httpx.TransportError) as exc:
-            raise UpstreamUnavailableError(
-                f"cannot reach the authorization server at {url}: {type(exc).__name__}"
-            ) from None
         return response.status_code, bytes(answer[:MAX_TOKEN_ANSWER])
 
     async def send(
@@ -229,7 +225,12 @@ class UpstreamClient:
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer[0]}"
         upstream_origin = _origin(request.url)
-        try:
+        timed_out = (
+            f"the upstream did not answer in time for {request.operation} (connect, with the "
+            f"wait for a free connection, {self.settings.connect_timeout}s; read "
+            f"{self.settings.read_timeout}s)"
+        )
+        with _transport_errors(timed_out, f"cannot reach the upstream for {request.operation}"):
             for hop in range(MAX_REDIRECTS + 1):
                 if hop and on_redirect is not None:
                     await on_redirect()
@@ -263,16 +264,19 @@ class UpstreamClient:
                 f"the upstream redirected more than {MAX_REDIRECTS} times for "
                 f"{request.operation} (a redirect loop?); not retried"
             )
-        except (TimeoutError, httpx.TimeoutException):
-            raise UpstreamTimeoutError(
-                f"the upstream did not answer in time for {request.operation} (connect, with the "
-                f"wait for a free connection, {self.settings.connect_timeout}s; read "
-                f"{self.settings.read_timeout}s)"
-            ) from None
-        except (aiohttp.ClientError, httpx.TransportError) as exc:
-            raise UpstreamUnavailableError(
-                f"cannot reach the upstream for {request.operation}: {type(exc).__name__}"
-            ) from None
+
+
+@contextlib.contextmanager
+def _transport_errors(timed_out: str, unreachable: str) -> Iterator[None]:
+    """Either client's (aiohttp, httpx) timeouts and transport failures as iocgate's errors:
+    ``timed_out`` as said, ``unreachable`` followed by the failure's kind (never its text, which
+    may hold the URL and so a key sent in the query)."""
+    try:
+        yield
+    except (TimeoutError, httpx.TimeoutException):
+        raise UpstreamTimeoutError(timed_out) from None
+    except (aiohttp.ClientError, httpx.TransportError) as exc:
+        raise UpstreamUnavailableError(f"{unreachable}: {type(exc).__name__}") from None
 
 
 def _redirect_target(url: str, location: str, operation: str) -> str:
