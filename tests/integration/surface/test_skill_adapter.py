@@ -91,7 +91,9 @@ def test_skill_files_are_listed_served_and_zipped_never_outside(served: tuple[st
     assert escape.status_code in (400, 404) and "root:" not in escape.text
     archive = zipfile.ZipFile(io.BytesIO(httpx.get(f"{base}/download").content))
     assert sorted(archive.namelist()) == ["refs/suppliers.txt", "reorder.md"]
-    assert httpx.get(f"{served[0]}/skills/shop-etiquette/contents").status_code == 404
+    no_files = httpx.get(f"{served[0]}/skills/shop-etiquette/contents")
+    assert no_files.status_code == 404
+    assert "declares no `location`" in no_files.json()["error"]["message"]
 
 
 @pytest.mark.anyio

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -37,6 +39,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, message, dict(exc.headers or {}))
 
 
+async def _file_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SkillFileError)
+    return error_response(exc.status, exc.message)
+
+
 def create_skill_app(capability: Capability, adapter: ExposesSkill) -> Starlette:
     """``GET /skills``, ``/skills/{name}``, ``.../contents``, ``.../contents/{file}``,
     ``.../download``: what the reference engine's skill server answers."""
@@ -50,6 +57,11 @@ def create_skill_app(capability: Capability, adapter: ExposesSkill) -> Starlette
             raise HTTPException(404, f"no skill {name!r} (known: {known}); GET /skills lists them")
         return skills[name]
 
+    def files_of(request: Request) -> tuple[ExposedSkill, Path]:
+        """The skill and its files' directory (a `SkillFileError` when it has none)."""
+        skill = find(request)
+        return skill, location_dir(skill.location, skill.name, base)
+
     async def list_skills(request: Request) -> Response:
         return JSONResponse(catalog(adapter))
 
@@ -57,30 +69,18 @@ def create_skill_app(capability: Capability, adapter: ExposesSkill) -> Starlette
         return JSONResponse(detail(capability, find(request)))
 
     async def contents(request: Request) -> Response:
-        skill = find(request)
-        try:
-            root = location_dir(skill.location, skill.name, base)
-            files = await anyio.to_thread.run_sync(list_files, root)
-        except SkillFileError as exc:
-            return error_response(exc.status, exc.message)
+        skill, root = files_of(request)
+        files = await anyio.to_thread.run_sync(list_files, root)
         return JSONResponse({"name": skill.name, "files": files})
 
     async def one_file(request: Request) -> Response:
-        skill = find(request)
-        try:
-            root = location_dir(skill.location, skill.name, base)
-            path, media_type = read_file(root, request.path_params["file"])
-        except SkillFileError as exc:
-            return error_response(exc.status, exc.message)
+        _, root = files_of(request)
+        path, media_type = read_file(root, request.path_params["file"])
         return FileResponse(path, media_type=media_type)
 
     async def download(request: Request) -> Response:
-        skill = find(request)
-        try:
-            root = location_dir(skill.location, skill.name, base)
-            body = await anyio.to_thread.run_sync(zip_dir, root)
-        except SkillFileError as exc:
-            return error_response(exc.status, exc.message)
+        skill, root = files_of(request)
+        body = await anyio.to_thread.run_sync(zip_dir, root)
         disposition = f'attachment; filename="{skill.name}.zip"'
         return Response(body, media_type="application/zip",
                         headers={"content-disposition": disposition})  # fmt: skip
@@ -92,4 +92,5 @@ def create_skill_app(capability: Capability, adapter: ExposesSkill) -> Starlette
         Route("/skills/{name}/contents/{file:path}", one_file, methods=["GET"]),
         Route("/skills/{name}/download", download, methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    handlers = {HTTPException: _http_error, SkillFileError: _file_error}
+    return Starlette(routes=routes, exception_handlers=handlers)
