@@ -11,6 +11,8 @@ access log (to stderr), fast path; no sockets, no HTTP server. Needs a running s
 import asyncio, cProfile, io, logging, os, pstats, sys, tempfile, time
 from pathlib import Path
 
+from asgi_drive import drive
+
 SIM, N = sys.argv[1], int(sys.argv[2])
 PROFILE = "--profile" in sys.argv
 BARE = "--bare" in sys.argv
@@ -20,37 +22,7 @@ KEY = "78d02b1d13d04972bbfdfed4ede1cfac4fa58e1b4975ce23a9cc68395a784afc"
 PATH = f"/v1/files/{SHA}/behaviour_summary"
 
 
-async def drive(app):
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": PATH,
-        "raw_path": PATH.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1:8080"), (b"user-agent", b"wrk"), (b"accept", b"*/*")],
-        "client": ("127.0.0.1", 5555),
-        "server": ("127.0.0.1", 8080),
-        "state": {},
-    }
-    sent = []
-    got = False
-
-    async def receive():
-        nonlocal got
-        if not got:
-            got = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.sleep(3600)
-
-    async def send(m):
-        sent.append(m)
-
-    await app(scope, receive, send)
-    return sent
+HEADERS = [(b"user-agent", b"wrk"), (b"accept", b"*/*")]
 
 
 async def main():
@@ -83,7 +55,7 @@ async def main():
             from starlette.routing import Route
 
             app0 = _rest_app(gw, settings, metrics)
-            sent = await drive(app0)
+            sent = await drive(app0, "GET", PATH, headers=HEADERS)
             data = b"".join(m.get("body", b"") for m in sent)
 
             async def fixed(request):
@@ -93,7 +65,7 @@ async def main():
         else:
             app = _rest_app(gw, settings, metrics)
         for _ in range(50):
-            sent = await drive(app)
+            sent = await drive(app, "GET", PATH, headers=HEADERS)
         print(
             [m["status"] for m in sent if m["type"] == "http.response.start"],
             sum(len(m.get("body", b"")) for m in sent),
@@ -105,7 +77,7 @@ async def main():
             prof.enable()
         c0 = time.process_time()
         for _ in range(N):
-            await drive(app)
+            await drive(app, "GET", PATH, headers=HEADERS)
         for handler in logging.getLogger("iocgate").handlers:
             handler.close()  # the writer thread's lines count too: wait until all are written
         cpu = time.process_time() - c0

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from asgi_drive import drive
+
 SIM = sys.argv[1]
 MODE = sys.argv[2]  # rest-memory | rest-sqlite | mcp-memory | mcp-sqlite | bare | rest-off
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
@@ -26,39 +28,6 @@ PROFILE = "--profile" in sys.argv
 LOG = "--log" in sys.argv
 SHA = "6d4b52cad93267b45a239abec07e300fc933ffd755d0ac8b413f4b00e7b2bbc9"
 KEY = "78d02b1d13d04972bbfdfed4ede1cfac4fa58e1b4975ce23a9cc68395a784afc"
-
-
-async def drive(app, method, path, body=b"", headers=()):
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1:8080"), *headers],
-        "client": ("127.0.0.1", 5555),
-        "server": ("127.0.0.1", 8080),
-        "state": {},
-    }
-    sent = []
-    got = False
-
-    async def receive():
-        nonlocal got
-        if not got:
-            got = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.sleep(3600)
-
-    async def send(m):
-        sent.append(m)
-
-    await app(scope, receive, send)
-    return sent
 
 
 async def main():
